@@ -1,0 +1,314 @@
+"""``llmlab``: one entry point for every feature. Every command takes ``--json``.
+
+Bad input exits with status 2 and one line on stderr saying what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+
+# libgomp's default spin-wait makes 2-thread torch 4-10x slower here; set before torch can load.
+os.environ.setdefault("GOMP_SPINCOUNT", "0")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from typing import Any, Callable, NoReturn, Sequence  # noqa: E402
+
+from llmlab.errors import LlmlabError  # noqa: E402
+from llmlab.units import human, parse_size  # noqa: E402
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _size(flag: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            return parse_size(text, flag)
+        except LlmlabError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = flag
+    return parse
+
+
+def _count(flag: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = _size(flag)(text)
+        if value != int(value):
+            raise argparse.ArgumentTypeError(f"{flag} must be a whole number, got {text!r}")
+        return int(value)
+
+    parse.__name__ = flag
+    return parse
+
+
+def _fraction(flag: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = _size(flag)(text)
+        if value > 1:
+            raise argparse.ArgumentTypeError(f"{flag} must be in (0, 1], got {text!r}")
+        return value
+
+    parse.__name__ = flag
+    return parse
+
+
+# ---------------------------------------------------------------- commands (each returns a dict)
+
+def cmd_loss(args: argparse.Namespace) -> dict:
+    from llmlab.laws.parametric import get_law
+
+    law = get_law(args.fit)
+    return {"loss": float(law.loss(args.params, args.tokens)), "params": args.params, "tokens": args.tokens,
+            "fit": law.name, "params_convention": law.params_convention, "source": law.source}
+
+
+def cmd_optimal(args: argparse.Namespace) -> dict:
+    from llmlab.laws.allocation import compute_optimal, rule_of_thumb
+    from llmlab.laws.parametric import get_law
+
+    law = get_law(args.fit)
+    best = compute_optimal(law, args.flops)
+    return {**best.as_dict(), "fit": law.name,
+            "rule_of_thumb_20_tokens_per_param": rule_of_thumb(law, args.flops).as_dict()}
+
+
+def cmd_inference_optimal(args: argparse.Namespace) -> dict:
+    from llmlab.laws.allocation import inference_aware
+    from llmlab.laws.parametric import get_law
+
+    law = get_law(args.fit)
+    if args.loss is not None:
+        target = args.loss
+    elif args.params is not None and args.tokens is not None:
+        target = float(law.loss(args.params, args.tokens))
+    else:
+        raise LlmlabError("give a target --loss, or the --params and --tokens of the model you would train")
+    return {**inference_aware(law, target, args.inference_tokens).as_dict(), "fit": law.name}
+
+
+def cmd_isoflop(args: argparse.Namespace) -> dict:
+    import numpy as np
+
+    from llmlab.laws.allocation import compute_optimal, isoflop_curve
+    from llmlab.laws.parametric import get_law
+
+    law = get_law(args.fit)
+    best = compute_optimal(law, args.flops)
+    params = best.params * np.logspace(-1.5, 1.5, args.points)
+    return {"flops": args.flops, "fit": law.name, "params": params.tolist(),
+            "tokens": (args.flops / (6 * params)).tolist(),
+            "loss": isoflop_curve(law, args.flops, params).tolist(), "optimum": best.as_dict()}
+
+
+def cmd_params(args: argparse.Namespace) -> dict:
+    from llmlab.arch.config import load_config
+    from llmlab.arch.params import count_params
+
+    cfg, name = load_config(args.config)
+    return {"model": name, "model_type": cfg.model_type, **count_params(cfg).as_dict()}
+
+
+def cmd_flops(args: argparse.Namespace) -> dict:
+    from llmlab.arch.config import load_config
+    from llmlab.arch.flops import flops_per_token
+    from llmlab.arch.patterns import AttentionPattern
+
+    cfg, name = load_config(args.config)
+    pattern = None
+    if args.pattern:
+        pattern = AttentionPattern(args.pattern, window=args.window, stride=args.stride, n_global=args.n_global)
+    return {"model": name, **flops_per_token(cfg, args.context, pattern).as_dict(),
+            "pattern": args.pattern or "per-layer from config"}
+
+
+def cmd_memory(args: argparse.Namespace) -> dict:
+    from llmlab.arch.config import load_config
+    from llmlab.arch.memory import inference_memory, training_memory
+
+    cfg, name = load_config(args.config)
+    result = {"model": name, **inference_memory(cfg, args.context, args.batch, args.dtype).as_dict()}
+    if args.training:
+        result["training"] = training_memory(cfg, args.context, args.batch)
+    return result
+
+
+def cmd_throughput(args: argparse.Namespace) -> dict:
+    from llmlab.arch.config import load_config
+    from llmlab.arch.throughput import throughput
+
+    cfg, name = load_config(args.config)
+    result = throughput(cfg, args.gpu, args.gpus, args.dtype, args.context, args.batch,
+                        args.bandwidth_util, args.mfu)
+    return {"model": name, **result.as_dict()}
+
+
+def cmd_fit(args: argparse.Namespace) -> dict:
+    from llmlab.laws.fitter import fit_runs
+    from llmlab.laws.runs import read_runs
+
+    runs = read_runs(args.runs)
+    drop = runs.default_drop if args.drop_highest is None else args.drop_highest
+    if drop:
+        runs = runs.without_highest_losses(drop)
+    fit = fit_runs(runs, bootstrap=args.bootstrap, seed=args.seed)
+    return {**fit.as_dict(), "dropped_highest_losses": drop}
+
+
+def cmd_cost(args: argparse.Namespace) -> dict:
+    from llmlab.laws.compute import training_flops
+    from llmlab.laws.cost import training_cost
+
+    if args.flops is not None:
+        flops = args.flops
+    elif args.params is not None and args.tokens is not None:
+        flops = training_flops(args.params, args.tokens)
+    else:
+        raise LlmlabError("give --flops, or --params and --tokens (FLOPs = 6·N·D)")
+    return training_cost(flops, args.gpu, args.gpus, args.mfu, args.price, args.precision).as_dict()
+
+
+def cmd_catalog(args: argparse.Namespace) -> dict:
+    from llmlab import catalog
+
+    tables = {"models": catalog.models, "gpus": catalog.accelerators, "fits": catalog.fits,
+              "apis": catalog.api_tiers, "historical": catalog.historical}
+    return tables[args.table]()
+
+
+# ---------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="llmlab", description="The numbers behind choosing, training and serving an LLM.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name: str, handler: Callable[[argparse.Namespace], dict], help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--json", action="store_true", help="print JSON")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def fit_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--fit", default="chinchilla",
+                         help="chinchilla, chinchilla-rounded, epoch2024 or kaplan2020 (default: chinchilla)")
+
+    sub = command("loss", cmd_loss, "Predicted loss for N parameters trained on D tokens.")
+    sub.add_argument("--params", type=_size("--params"), required=True, help="N, e.g. 70B")
+    sub.add_argument("--tokens", type=_size("--tokens"), required=True, help="D, e.g. 1.4T")
+    fit_option(sub)
+
+    sub = command("optimal", cmd_optimal, "Compute-optimal N and D for a FLOP budget (C = 6ND).")
+    sub.add_argument("--flops", type=_size("--flops"), required=True, help="C, e.g. 5.76e23")
+    fit_option(sub)
+
+    sub = command("inference-optimal", cmd_inference_optimal,
+                  "Cheapest model reaching a loss once lifetime inference is paid for (Sardana et al. 2024).")
+    sub.add_argument("--loss", type=_size("--loss"), help="target loss")
+    sub.add_argument("--params", type=_size("--params"), help="or: the N you would train compute-optimally")
+    sub.add_argument("--tokens", type=_size("--tokens"), help="and its D")
+    sub.add_argument("--inference-tokens", type=_size("--inference-tokens"), required=True,
+                     help="tokens served over the model's life, e.g. 2T")
+    fit_option(sub)
+
+    sub = command("isoflop", cmd_isoflop, "Loss against model size at a fixed FLOP budget.")
+    sub.add_argument("--flops", type=_size("--flops"), required=True)
+    sub.add_argument("--points", type=_count("--points"), default=25)
+    fit_option(sub)
+
+    config_help = "a catalog model (see 'llmlab catalog models') or a path to a config.json"
+    sub = command("params", cmd_params, "Total and active parameters with a breakdown.")
+    sub.add_argument("config", help=config_help)
+
+    sub = command("flops", cmd_flops, "Forward and training FLOPs per token at a context length.")
+    sub.add_argument("config", help=config_help)
+    sub.add_argument("--context", type=_count("--context"), default=4096)
+    sub.add_argument("--pattern", choices=("causal", "sliding", "strided", "global_local"),
+                     help="override every layer's attention pattern")
+    sub.add_argument("--window", type=_count("--window"), default=0)
+    sub.add_argument("--stride", type=_count("--stride"), default=0)
+    sub.add_argument("--n-global", type=_count("--n-global"), default=0)
+
+    sub = command("memory", cmd_memory, "Weights and KV-cache memory (and training memory with --training).")
+    sub.add_argument("config", help=config_help)
+    sub.add_argument("--context", type=_count("--context"), default=4096)
+    sub.add_argument("--batch", type=_count("--batch"), default=1)
+    sub.add_argument("--dtype", default="bf16", choices=("fp32", "bf16", "fp16", "fp8", "int8", "int4"))
+    sub.add_argument("--training", action="store_true", help="add mixed-precision AdamW training memory")
+
+    sub = command("throughput", cmd_throughput, "Decode and prefill tokens/s bounds on an accelerator.")
+    sub.add_argument("config", help=config_help)
+    sub.add_argument("--gpu", default="h100", help="h100, h200, a100, b200, l4 or mi300x")
+    sub.add_argument("--gpus", type=_count("--gpus"), default=1)
+    sub.add_argument("--dtype", default="bf16", choices=("fp32", "bf16", "fp16", "fp8", "int8", "int4"))
+    sub.add_argument("--context", type=_count("--context"), default=4096)
+    sub.add_argument("--batch", type=_count("--batch"), default=1)
+    sub.add_argument("--bandwidth-util", type=_fraction("--bandwidth-util"), default=1.0)
+    sub.add_argument("--mfu", type=_fraction("--mfu"), default=0.5, help="prefill MFU (default 0.5)")
+
+    sub = command("fit", cmd_fit, "Fit E, A, B, alpha, beta to your runs (Hoffmann et al. App. D.2).")
+    sub.add_argument("runs", help="CSV with columns N, D, loss (or Epoch's 'Model Size', 'Training FLOP', loss)")
+    sub.add_argument("--bootstrap", type=int, default=0, help="resamples for 95%% intervals")
+    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--drop-highest", type=int, default=None,
+                     help="drop the K highest-loss runs (default: 5 for Epoch's Chinchilla file, else 0)")
+
+    sub = command("cost", cmd_cost, "GPU-hours and dollars for a training run.")
+    sub.add_argument("--flops", type=_size("--flops"), help="training FLOPs, or give --params and --tokens")
+    sub.add_argument("--params", type=_size("--params"))
+    sub.add_argument("--tokens", type=_size("--tokens"))
+    sub.add_argument("--gpu", default="h100")
+    sub.add_argument("--gpus", type=_count("--gpus"), default=1)
+    sub.add_argument("--mfu", type=_fraction("--mfu"), default=0.4)
+    sub.add_argument("--price", type=float, default=None, help="$/GPU-hour (default: the catalog's)")
+    sub.add_argument("--precision", default="bf16", choices=("bf16", "fp8"))
+
+    sub = command("catalog", cmd_catalog, "The sourced data: models, GPUs, fits, API prices, landmark runs.")
+    sub.add_argument("table", choices=("models", "gpus", "fits", "apis", "historical"))
+    return parser
+
+
+# ---------------------------------------------------------------- output
+
+def _format(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1e6 <= abs(value) < 1e15:
+        return f"{value:.4e}  ({human(value)})"
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 1e15 else f"{value:.4e}"
+    if isinstance(value, list) and len(value) > 6:
+        return f"[{', '.join(_format(v) for v in value[:3])}, ... {len(value)} values]"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format(v) for v in value) + "]"
+    return str(value)
+
+
+def _render(result: dict, indent: int = 0) -> str:
+    lines = []
+    width = max((len(str(key)) for key in result), default=0)
+    for key, value in result.items():
+        if isinstance(value, dict):
+            lines.append(" " * indent + f"{key}:")
+            lines.append(_render(value, indent + 2))
+        else:
+            lines.append(" " * indent + f"{str(key):<{width}}  {_format(value)}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.handler(args)
+    except LlmlabError as error:
+        print(f"llmlab {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2) if args.json else _render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

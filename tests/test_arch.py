@@ -1,0 +1,259 @@
+"""Architecture accounting against official parameter counts and the mistakes other
+calculators keep making (MoE memory vs speed, sparse TFLOP/s, GQA/MLA/sliding KV, tied embeddings)."""
+
+import copy
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from llmlab import catalog
+from llmlab.arch.config import from_hf, load_config
+from llmlab.arch.flops import flops_per_token, matmul_params
+from llmlab.arch.memory import inference_memory, kv_bytes_per_token, kv_cache_bytes, training_memory
+from llmlab.arch.params import count_params
+from llmlab.arch.patterns import AttentionPattern
+from llmlab.arch.throughput import throughput
+from llmlab.errors import LlmlabError
+from llmlab.units import parse_size
+
+MODELS = sorted(catalog.models())
+
+
+def _config(name):
+    return load_config(name)[0]
+
+
+def _agrees_with_published(computed: float, published: str) -> bool:
+    """Within 0.5%, or equal to the published figure at the precision it is printed with
+    (model cards truncate: DeepSeek-V3's 37.55B active is printed '37B', Qwen3's 3.35B '3.3B')."""
+    value = parse_size(published)
+    if abs(computed - value) <= 0.005 * value:
+        return True
+    digits = published.rstrip("BTMK")
+    unit = 10 ** -len(digits.split(".")[1]) if "." in digits else 1
+    scale = value / float(digits)
+    return math.floor(computed / scale / unit + 1e-9) * unit == pytest.approx(float(digits))
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_totals_match_published_counts(name):
+    entry = catalog.model(name)
+    counts = count_params(_config(name))
+    assert abs(counts.total - parse_size(entry["published"]["total"])) <= 0.005 * parse_size(entry["published"]["total"])
+    assert entry["published"]["source"] and entry["published"]["date"] and entry["config_source"]
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if "active" in catalog.model(n)["published"]])
+def test_active_counts_match_published_counts(name):
+    published = catalog.model(name)["published"]
+    counts = count_params(_config(name))
+    convention = published.get("active_convention", "with_embeddings")
+    computed = counts.active if convention == "with_embeddings" else counts.active_without_embedding
+    assert _agrees_with_published(computed, published["active"]), (computed, published["active"])
+
+
+def test_textbook_8x7b_is_47b_total_13b_active():
+    counts = count_params(_config("mixtral-8x7b"))
+    assert counts.total == pytest.approx(47e9, rel=0.01)
+    assert counts.active == pytest.approx(13e9, rel=0.01)
+
+
+def test_deepseek_v3_breakdown_has_mla_shared_experts_and_dense_first_layers():
+    cfg = _config("deepseek-v3")
+    assert cfg.uses_mla and cfg.attention_kind == "MLA"
+    assert cfg.moe_layers[:3] == (False, False, False) and all(cfg.moe_layers[3:])
+    counts = count_params(cfg)
+    assert counts.breakdown["mlp"] == 3 * 3 * 7168 * 18432
+    assert counts.breakdown["shared_experts"] == 58 * 3 * 7168 * 2048
+    assert counts.active_without_embedding == pytest.approx(36.6e9, rel=0.005)  # tt-metal's 36.6B
+
+
+def test_gpt_oss_alternates_sliding_and_full_layers():
+    cfg = _config("gpt-oss-20b")
+    assert cfg.layer_types.count("sliding_attention") == 12
+    assert cfg.attention_sinks and cfg.expert_bias
+
+
+def test_tied_embeddings_are_counted_once():
+    cfg = _config("gemma-2-9b")
+    assert cfg.tie_word_embeddings
+    tied = count_params(cfg)
+    untied = count_params(replace(cfg, tie_word_embeddings=False))
+    assert tied.breakdown["head"] == 0
+    assert untied.total - tied.total == cfg.vocab_size * cfg.hidden_size
+
+
+# --- memory: MoE weights from TOTAL parameters, decode from ACTIVE ones -------------------------
+
+def test_moe_memory_uses_total_but_decode_uses_active_parameters():
+    cfg = _config("mixtral-8x7b")
+    counts = count_params(cfg)
+    memory = inference_memory(cfg, context=1)
+    assert memory.weights == pytest.approx(counts.total * 2)
+    assert memory.weights / 1e9 == pytest.approx(93.4, abs=0.1)  # "≈ 93 GB for bf16 weights"
+    one = throughput(cfg, "h100", gpus=1, context=1)
+    assert not one.fits and one.min_gpus == 2
+    two = throughput(cfg, "h100", gpus=2, context=1)
+    assert two.fits
+    expected = 2 * 3.35e12 / (counts.active_without_embedding * 2 + kv_cache_bytes(cfg, 1))
+    assert two.decode_tokens_per_s == pytest.approx(expected, rel=1e-6)
+    # It decodes like a ~13B dense model, not like a 47B one.
+    assert two.decode_tokens_per_s > 3 * 2 * 3.35e12 / (counts.total * 2)
+
+
+def test_batched_moe_decode_reads_more_experts():
+    cfg = _config("mixtral-8x7b")
+    single = throughput(cfg, "h200", context=1, batch=1)
+    batched = throughput(cfg, "h200", context=1, batch=64)
+    assert batched.bytes_per_decode_step > single.bytes_per_decode_step
+    assert batched.decode_tokens_per_s_per_sequence < single.decode_tokens_per_s
+
+
+def test_70b_bf16_decodes_near_21_tokens_per_second_on_an_h100():
+    cfg = _config("llama-3.1-70b")
+    result = throughput(cfg, "h100", context=1)
+    assert 21 <= result.decode_tokens_per_s <= 25  # 3.35 TB/s ÷ 141 GB ≈ 23.9 bound
+    assert result.decode_bound == "memory bandwidth"
+    assert not result.fits
+
+
+def test_accelerators_use_dense_not_sparse_tflops():
+    gpus = catalog.accelerators()
+    assert gpus["h100"]["bf16_tflops"] == pytest.approx(989.4)
+    assert gpus["a100"]["bf16_tflops"] == pytest.approx(312)
+    assert gpus["b200"]["bf16_tflops"] == pytest.approx(2250)
+    for entry in gpus.values():
+        assert entry["source"] and entry["price_per_hour"]["date"]
+    cfg = _config("llama-3.1-8b")
+    result = throughput(cfg, "h100", context=2048, prefill_mfu=0.5)
+    assert result.prefill_tokens_per_s == pytest.approx(989.4e12 * 0.5 / flops_per_token(cfg, 2048).forward)
+
+
+# --- KV cache ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "name, per_token",
+    [("llama-3.1-8b", 131072), ("mistral-7b-v0.1", 131072), ("mixtral-8x7b", 131072), ("llama-3.1-70b", 327680),
+     ("mixtral-8x22b", 229376), ("qwen3-30b-a3b", 98304), ("olmo-2-7b", 524288), ("gemma-2-9b", 344064),
+     ("deepseek-v3", 70272)],
+)
+def test_kv_bytes_per_token_bf16(name, per_token):
+    assert kv_bytes_per_token(_config(name)) == per_token
+
+
+def test_sliding_window_layers_stop_growing():
+    gpt_oss = _config("gpt-oss-20b")
+    context = 131072
+    full = kv_cache_bytes(gpt_oss, context)
+    naive = kv_bytes_per_token(gpt_oss) * context
+    assert full == 12 * context * 2 * 8 * 64 * 2 + 12 * 128 * 2 * 8 * 64 * 2
+    assert naive / full == pytest.approx(1.99, abs=0.01)  # aiconfigurator PR #1537's over-estimate
+    mistral = _config("mistral-7b-v0.1")
+    assert kv_cache_bytes(mistral, 32768) == kv_cache_bytes(mistral, 4096)
+    assert kv_cache_bytes(_config("llama-3.1-8b"), 131072) / 2**30 == pytest.approx(16.0)
+
+
+def test_kv_cache_scales_with_batch_and_dtype():
+    cfg = _config("llama-3.1-8b")
+    assert kv_cache_bytes(cfg, 1000, batch=4, dtype="fp8") == pytest.approx(2 * kv_cache_bytes(cfg, 1000, 1, "bf16"))
+
+
+def test_weights_at_every_precision_and_training_memory():
+    cfg = _config("llama-3.1-8b")
+    total = count_params(cfg).total
+    for dtype, size in (("fp32", 4), ("bf16", 2), ("fp8", 1), ("int8", 1), ("int4", 0.5)):
+        assert inference_memory(cfg, 1, dtype=dtype).weights == pytest.approx(total * size)
+    train = training_memory(cfg, context=4096, batch=1)
+    assert train["breakdown"]["adam_m"] == total * 4
+    assert train["total"] > 16 * total
+    assert training_memory(cfg, 4096, flash_attention=False)["total"] > train["total"]
+
+
+# --- attention patterns and FLOPs ---------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "pattern",
+    [AttentionPattern("causal"), AttentionPattern("sliding", window=5), AttentionPattern("strided", stride=4),
+     AttentionPattern("global_local", window=3, n_global=2), AttentionPattern("sliding", window=100)],
+)
+def test_pair_counts_equal_the_mask(pattern):
+    for n in (1, 7, 33, 64):
+        assert pattern.pairs(n) == int(pattern.mask(n).sum())
+        assert np.array_equal(pattern.keys_per_query(n), pattern.mask(n).sum(axis=1))
+
+
+def test_sliding_window_follows_hugging_face():
+    mask = AttentionPattern("sliding", window=3).mask(6)
+    assert mask[5].tolist() == [False, False, False, True, True, True]  # i - W < j <= i
+    assert AttentionPattern("sliding", window=4096).fraction_of_causal(1_000_000) == pytest.approx(
+        2 * 4096 / 1_000_000, rel=0.01
+    )
+
+
+def test_bad_patterns_are_rejected():
+    with pytest.raises(LlmlabError, match="window"):
+        AttentionPattern("sliding")
+    with pytest.raises(LlmlabError, match="unknown attention pattern"):
+        AttentionPattern("dilated")
+
+
+def test_flops_per_token_matches_kaplans_attention_term():
+    cfg = _config("olmo-2-7b")  # MHA: d_attn = hidden_size
+    n = 2048
+    result = flops_per_token(cfg, n)
+    assert result.matmul == 2 * matmul_params(cfg)
+    kaplan = 2 * cfg.num_hidden_layers * n * cfg.hidden_size
+    assert result.attention == pytest.approx(kaplan * (n + 1) / n)
+    assert result.training == 3 * result.forward
+    sliding = flops_per_token(cfg, n, AttentionPattern("sliding", window=256))
+    assert sliding.attention < result.attention / 4
+
+
+# --- configs ------------------------------------------------------------------------------------
+
+TINY = {"model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 100}
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"num_attention_heads": 5}, "num_attention_heads"),
+        ({"num_key_value_heads": 3}, "num_key_value_heads"),
+        ({"hidden_size": 0}, "hidden_size"),
+        ({"vocab_size": -3}, "vocab_size"),
+        ({"num_hidden_layers": "many"}, "num_hidden_layers"),
+        ({"model_type": "bert"}, "model_type"),
+        ({"model_type": "mixtral", "num_local_experts": 4, "num_experts_per_tok": 6}, "num_experts_per_tok"),
+    ],
+)
+def test_invalid_configs_name_the_field(change, field):
+    with pytest.raises(LlmlabError, match=field):
+        from_hf({**TINY, **change})
+
+
+@pytest.mark.parametrize(
+    "extra, expect_total",
+    [
+        ({"model_type": "qwen2"}, None),
+        ({"model_type": "qwen3", "head_dim": 16}, None),
+        ({"model_type": "qwen3_moe", "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 32,
+          "mlp_only_layers": [0]}, None),
+    ],
+)
+def test_other_families_parse(extra, expect_total):
+    cfg = from_hf({**TINY, **extra})
+    counts = count_params(cfg)
+    assert counts.total > counts.breakdown["embeddings"]
+    if cfg.model_type == "qwen2":
+        assert count_params(cfg).breakdown["attention"] == 2 * (4 * 64 * 16 + 2 * 64 * 2 * 16 + 64 * 64 + 64 + 2 * 32)
+    if cfg.model_type == "qwen3_moe":
+        assert cfg.moe_layers == (False, True)
+
+
+def test_catalog_configs_are_not_mutated_by_loading():
+    before = copy.deepcopy(catalog.model("gemma-2-9b"))
+    load_config("gemma-2-9b")
+    assert catalog.model("gemma-2-9b") == before
