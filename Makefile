@@ -4,22 +4,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GOMP_SPINCOUNT := 0
 
-.PHONY: setup test bench clean
+.PHONY: setup browser lab test bench clean
 
 $(BIN)/llmlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 setup: $(BIN)/llmlab
 
-test: setup
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser here.
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lab: setup
+	$(BIN)/llmlab serve
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/pip install --quiet chinchilla==0.2.0
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/fit_speed.py
+	$(BIN)/python bench/lab_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-results src/*.egg-info

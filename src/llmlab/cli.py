@@ -174,6 +174,45 @@ def cmd_cost(args: argparse.Namespace) -> dict:
     return training_cost(flops, args.gpu, args.gpus, args.mfu, args.price, args.precision).as_dict()
 
 
+def cmd_plan(args: argparse.Namespace) -> dict:
+    from llmlab.plan.planner import plan
+    from llmlab.plan.request import PlanRequest
+
+    request = PlanRequest(
+        use_case=args.use_case, requests_per_day=args.requests_per_day, input_tokens=args.input_tokens,
+        output_tokens=args.output_tokens, latency_s=args.latency, context_tokens=args.context,
+        private=args.private, monthly_budget=args.monthly_budget, training_budget=args.training_budget, gpu=args.gpu,
+    )
+    return plan(request).as_dict()
+
+
+def render_plan(result: dict) -> str:
+    lines = [f"Recommended: {result['summary']}", "", f"{'fits':<5} {'tier':<30} {'option':<48} {'$/month':>12} {'latency':>9}"]
+    for option in result["options"]:
+        cost = "-" if option["monthly_cost"] in (0, float("inf")) else f"{option['monthly_cost']:,.0f}"
+        latency = "-" if option["latency_s"] == float("inf") else f"{option['latency_s']:.1f} s"
+        lines.append(f"{'yes' if option['fits'] else 'no':<5} {option['tier_label']:<30} {option['name'][:48]:<48} "
+                     f"{cost:>12} {latency:>9}")
+        for problem in option["problems"][:2]:
+            lines.append(f"{'':<36}- {problem}")
+    if result["recommended"]:
+        lines += ["", "Why:"] + [f"  - {reason}" for reason in result["recommended"]["reasons"]]
+    if result["training"]:
+        best, aware = result["training"]["compute_optimal"], result["training"]["inference_aware"]["inference_aware"]
+        lines += ["", f"Training budget ${result['training']['budget']:,.0f} -> {result['training']['flops']:.3g} FLOPs: "
+                      f"compute-optimal {human(best['params'])} params on {human(best['tokens'])} tokens; "
+                      f"inference-aware {human(aware['params'])} on {human(aware['tokens'])}"]
+    return "\n".join(lines)
+
+
+def cmd_serve(args: argparse.Namespace) -> dict:
+    import uvicorn
+
+    print(f"llmlab lab on http://{args.host}:{args.port}  (Ctrl+C stops it)", file=sys.stderr)
+    uvicorn.run("llmlab.web.app:app", host=args.host, port=args.port, log_level="warning")
+    return {}
+
+
 def cmd_catalog(args: argparse.Namespace) -> dict:
     from llmlab import catalog
 
@@ -268,6 +307,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--price", type=float, default=None, help="$/GPU-hour (default: the catalog's)")
     sub.add_argument("--precision", default="bf16", choices=("bf16", "fp8"))
 
+    sub = command("plan", cmd_plan, "Recommend a tier, model size and architecture for a budget and use case.")
+    sub.set_defaults(render=render_plan)
+    sub.add_argument("--use-case", default="chat",
+                     choices=("chat", "coding-agent", "rag", "batch-extraction", "long-document", "math-reasoning"))
+    sub.add_argument("--requests-per-day", type=_size("--requests-per-day"), default=1000.0)
+    sub.add_argument("--input-tokens", type=_count("--input-tokens"), default=500)
+    sub.add_argument("--output-tokens", type=_count("--output-tokens"), default=300)
+    sub.add_argument("--latency", type=_size("--latency"), default=10.0, help="seconds per full response")
+    sub.add_argument("--context", type=_count("--context"), default=8192, help="context length needed")
+    sub.add_argument("--private", action="store_true", help="data must stay in-house (no third-party API)")
+    sub.add_argument("--monthly-budget", type=_size("--monthly-budget"), help="serving budget, $/month")
+    sub.add_argument("--training-budget", type=_size("--training-budget"), help="one-off training budget, $")
+    sub.add_argument("--gpu", default="any", help="GPU for self-hosting and training, or 'any' (default)")
+
+    sub = command("serve", cmd_serve, "Start the lab: the local web app with the demos and the planner.")
+    sub.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
+    sub.add_argument("--port", type=_count("--port"), default=8000)
+    sub.set_defaults(render=lambda result: "")
+
     sub = command("catalog", cmd_catalog, "The sourced data: models, GPUs, fits, API prices, landmark runs.")
     sub.add_argument("table", choices=("models", "gpus", "fits", "apis", "historical"))
     return parser
@@ -306,7 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LlmlabError as error:
         print(f"llmlab {args.command}: error: {error}", file=sys.stderr)
         return 2
-    print(json.dumps(result, indent=2) if args.json else _render(result))
+    render = getattr(args, "render", _render)
+    print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
 
 

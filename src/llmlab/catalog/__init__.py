@@ -62,3 +62,8 @@ def api_tiers() -> dict[str, Any]:
 def historical() -> dict[str, Any]:
     """Landmark training runs (parameters, tokens) for marking on scaling-law charts."""
     return _load("historical")
+
+
+def planning() -> dict[str, Any]:
+    """Use cases, capability classes and the planner's stated assumptions."""
+    return _load("planning")

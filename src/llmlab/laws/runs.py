@@ -7,6 +7,7 @@ Chinchilla file with ``Model Size``, ``Training FLOP`` and ``loss`` (then D = C 
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,10 +54,18 @@ def read_runs(path: str | Path) -> Runs:
     if not path.is_file():
         raise LlmlabError(f"runs file {str(path)!r} does not exist: pass a CSV with columns N, D, loss")
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-            fieldnames = rows and list(rows[0].keys()) or []
-    except (UnicodeDecodeError, csv.Error) as error:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise LlmlabError(f"{path} is not a readable CSV ({error})") from None
+    return parse_runs(text, str(path))
+
+
+def parse_runs(text: str, path: str = "the CSV") -> Runs:
+    """Runs from CSV text (an uploaded file or a file's contents); ``path`` names it in errors."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+        fieldnames = rows and list(rows[0].keys()) or []
+    except csv.Error as error:
         raise LlmlabError(f"{path} is not a readable CSV ({error})") from None
     header = {name.strip().lower(): name for name in fieldnames if name}
     n_col, d_col, c_col = (_column(header, names) for names in (_PARAM_COLUMNS, _TOKEN_COLUMNS, _FLOP_COLUMNS))

@@ -1,0 +1,38 @@
+"""One row per catalog model for side-by-side comparison, every figure from the engine."""
+
+from __future__ import annotations
+
+from llmlab import catalog
+from llmlab.arch.config import SLIDING, from_hf
+from llmlab.arch.memory import kv_bytes_per_token, weights_bytes
+from llmlab.arch.params import count_params
+from llmlab.arch.throughput import throughput
+
+
+def model_summary(name: str, gpu: str = "h100", context: int = 4096) -> dict:
+    entry = catalog.model(name)
+    cfg = from_hf(entry["config"])
+    counts = count_params(cfg)
+    sliding = cfg.layer_types.count(SLIDING)
+    needed = throughput(cfg, gpu, 1, "bf16", context).min_gpus
+    speed = throughput(cfg, gpu, needed, "bf16", context)
+    layers = "all full" if not sliding else (
+        f"all sliding (window {cfg.sliding_window})" if sliding == cfg.num_hidden_layers
+        else f"{sliding} sliding (window {cfg.sliding_window}) / {cfg.num_hidden_layers - sliding} full")
+    return {
+        "model": name, "hf_id": entry["hf_id"], "model_type": cfg.model_type,
+        "total_params": counts.total, "active_params": counts.active,
+        "active_without_embedding": counts.active_without_embedding,
+        "attention": cfg.attention_kind, "layers": cfg.num_hidden_layers, "layer_mix": layers,
+        "experts": f"{cfg.num_experts} routed, top-{cfg.num_experts_per_tok}"
+                   + (f", {cfg.n_shared_experts} shared" if cfg.n_shared_experts else "") if cfg.is_moe else "dense",
+        "kv_bytes_per_token": kv_bytes_per_token(cfg), "weights_bf16_gb": weights_bytes(cfg, "bf16") / 1e9,
+        "weights_int4_gb": weights_bytes(cfg, "int4") / 1e9, "gpus_for_bf16": needed,
+        "decode_tokens_per_s": speed.decode_tokens_per_s, "context": context, "gpu": gpu,
+        "max_context": cfg.max_position_embeddings,
+        "source": entry["config_source"], "published": entry["published"],
+    }
+
+
+def frontier_table(gpu: str = "h100", context: int = 4096) -> list[dict]:
+    return [model_summary(name, gpu, context) for name in catalog.models()]

@@ -1,0 +1,1 @@
+"""The planner: a budget, a use case and traffic in; a recommended tier with reasons out."""

@@ -1,0 +1,1 @@
+"""The lab: a local web app whose every number comes from the engine through the JSON API."""

@@ -1,0 +1,2 @@
+import { renderNav } from "./lab.js";
+renderNav();

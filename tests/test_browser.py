@@ -1,0 +1,198 @@
+"""The lab in headless Chromium: each page loads, its controls drive the numbers shown, the shown
+numbers equal the API's (and so the engine's), and no request leaves 127.0.0.1."""
+
+import json
+import re
+import urllib.request
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from llmlab.arch.patterns import AttentionPattern
+from llmlab.laws.allocation import compute_optimal
+from llmlab.laws.parametric import get_law
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["/", "/scaling", "/moe", "/attention", "/planner", "/reasoning", "/emergence", "/frontier"]
+
+
+def api(base_url: str, path: str, body: dict | None = None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base_url + path, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def test_index_lists_every_demo(page: Page, base_url, offsite, screenshot):
+    page.goto(base_url + "/")
+    links = page.locator("#demos a")
+    expect(links).to_have_count(7)
+    expect(page.get_by_role("navigation", name="Demos").get_by_role("link")).to_have_count(7)
+    screenshot("index")
+    assert offsite == []
+
+
+def test_scaling_sliders_drive_the_numbers(page: Page, base_url, offsite, screenshot):
+    page.goto(base_url + "/scaling?log_n=10&log_d=11.5&fit=chinchilla")
+    expected = api(base_url, "/api/scaling?log_n=10&log_d=11.5&fit=chinchilla")
+    expect(page.get_by_test_id("loss")).to_have_attribute("data-value", f"{expected['loss']:.4f}")
+    page.get_by_test_id("log_n").fill("11")
+    expected = api(base_url, "/api/scaling?log_n=11&log_d=11.5&fit=chinchilla")
+    expect(page.get_by_test_id("loss")).to_have_attribute("data-value", f"{expected['loss']:.4f}")
+    expect(page.get_by_test_id("tpp")).to_have_attribute("data-value", f"{expected['tokens_per_param']:.3g}")
+    # Keyboard: focus the D slider and step it with the arrow keys.
+    slider = page.get_by_test_id("log_d")
+    slider.focus()
+    for _ in range(10):
+        slider.press("ArrowRight")
+    expect(slider).to_have_value("11.6")
+    law = get_law("chinchilla")
+    expect(page.get_by_test_id("loss")).to_have_attribute("data-value", f"{float(law.loss(1e11, 10**11.6)):.4f}")
+    # Another fit, and the state is in the URL.
+    page.get_by_test_id("fit").select_option("epoch2024")
+    expected = api(base_url, "/api/scaling?log_n=11&log_d=11.6&fit=epoch2024")
+    expect(page.get_by_test_id("loss")).to_have_attribute("data-value", f"{expected['loss']:.4f}")
+    expect(page).to_have_url(re.compile(r"log_d=11\.6.*fit=epoch2024"))
+    page.get_by_role("button", name="Chinchilla").click()
+    expect(page.get_by_test_id("log_n")).to_have_value("10.85")
+    preset = api(base_url, "/api/scaling?log_n=10.85&log_d=12.15&fit=epoch2024")
+    expect(page.get_by_test_id("loss")).to_have_attribute("data-value", f"{preset['loss']:.4f}")
+    best = compute_optimal(get_law("epoch2024"), 6 * 10**10.85 * 10**12.15)
+    assert float(page.get_by_test_id("optimum").get_attribute("data-value")) == pytest.approx(best.params)
+    expect(page.locator("#isoflop .scatterlayer .trace")).not_to_have_count(0)
+    screenshot("scaling")
+    assert offsite == []
+
+
+def test_scaling_fits_an_uploaded_csv(page: Page, base_url, tmp_path):
+    rows = ["N,D,loss"]
+    for n in (1e8, 3e8, 1e9, 3e9, 1e10):
+        for d in (1e9, 1e10, 1e11):
+            rows.append(f"{n},{d},{1.8 + 500 / n ** 0.35 + 2000 / d ** 0.37}")
+    path = tmp_path / "runs.csv"
+    path.write_text("\n".join(rows))
+    page.goto(base_url + "/scaling")
+    page.get_by_test_id("csv").set_input_files(str(path))
+    expect(page.get_by_test_id("fit_result")).to_contain_text("from 15 runs")
+    assert float(page.get_by_test_id("fit_result").get_attribute("data-value")) == pytest.approx(1.8, rel=1e-3)
+
+
+def test_moe_routing_shows_the_engines_computation(page: Page, base_url, offsite, screenshot):
+    page.goto(base_url + "/moe")
+    page.get_by_test_id("text").fill("experts route every token")
+    page.get_by_test_id("k").select_option("3")
+    expected = api(base_url, "/api/moe/route?text=experts%20route%20every%20token&k=3&seed=0")
+    expect(page.locator("#words button")).to_have_count(4)
+    expect(page.get_by_test_id("load")).to_have_attribute("data-value", ",".join(map(str, expected["load"])))
+    page.locator("#words button", has_text="route").click()
+    expect(page.get_by_test_id("word")).to_have_text("route")
+    expect(page.get_by_test_id("chosen")).to_have_attribute("data-value", ",".join(map(str, expected["tokens"][1]["experts"])))
+    page.get_by_test_id("model").select_option("deepseek-v3")
+    model = api(base_url, "/api/moe/model?model=deepseek-v3&gpu=h100")
+    expect(page.get_by_test_id("total")).to_have_attribute("data-value", str(model["total"]))
+    expect(page.get_by_test_id("meaning")).to_contain_text("decodes like a")
+    screenshot("moe")
+    assert offsite == []
+
+
+def test_long_context_mask_and_costs(page: Page, base_url, offsite, screenshot):
+    page.goto(base_url + "/attention?pattern=sliding&n=24&window=6")
+    pattern = AttentionPattern("sliding", window=6)
+    expect(page.get_by_test_id("pairs")).to_have_attribute("data-value", str(pattern.pairs(24)))
+    expect(page.get_by_test_id("mask")).to_have_attribute("data-cells", str(pattern.pairs(24)))
+    page.get_by_test_id("pattern").select_option("strided")
+    page.get_by_test_id("stride").fill("4")
+    expect(page.get_by_test_id("pairs")).to_have_attribute("data-value", str(AttentionPattern("strided", stride=4).pairs(24)))
+    page.get_by_test_id("pattern").select_option("sliding")
+    page.get_by_test_id("n").fill("100000")
+    expected = api(base_url, "/api/attention?pattern=sliding&n=100000&window=6&stride=4&n_global=2&model=llama-3.1-8b")
+    expect(page.get_by_test_id("pairs")).to_have_attribute("data-value", str(expected["pairs"]))
+    expect(page.locator("#mask_note")).to_contain_text("density picture")
+    page.get_by_test_id("kv_model").select_option("deepseek-v3")
+    expect(page.get_by_test_id("kv_line")).to_contain_text("MLA, 70,272 bytes per token")
+    expect(page.locator("#kv tbody tr")).to_have_count(6)
+    screenshot("attention")
+    assert offsite == []
+
+
+def test_planner_recommends_from_the_engine(page: Page, base_url, offsite, screenshot):
+    page.goto(base_url + "/planner")
+    expect(page.get_by_test_id("summary")).to_have_attribute("data-tier", "small")
+    page.get_by_test_id("requests_per_day").fill("5000000")
+    page.get_by_test_id("private").check()
+    expect(page.get_by_test_id("summary")).to_have_attribute("data-tier", "self-hosted")
+    expected = api(base_url, "/api/plan", {"use_case": "chat", "requests_per_day": 5e6, "private": True,
+                                           "input_tokens": 500, "output_tokens": 300, "latency_s": 10,
+                                           "context_tokens": 8192, "gpu": "any"})
+    expect(page.get_by_test_id("summary")).to_have_text(expected["summary"])
+    page.get_by_test_id("private").uncheck()
+    page.get_by_test_id("requests_per_day").fill("2000")
+    page.get_by_test_id("use_case").select_option("math-reasoning")
+    page.locator("#latency_s").fill("120")
+    expect(page.get_by_test_id("summary")).to_have_attribute("data-tier", "reasoning")
+    page.locator("#training_budget").fill("1000000")
+    expect(page.get_by_test_id("train_n")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"use_case=math-reasoning.*private=false"))
+    screenshot("planner")
+    page.locator("#input_tokens").fill("9000")
+    expect(page.get_by_test_id("error")).to_contain_text("context_tokens")
+    assert offsite == []
+
+
+def test_reasoning_projection_per_effort(page: Page, base_url, offsite, screenshot):
+    page.goto(base_url + "/reasoning")
+    page.get_by_label("high").check()
+    expected = api(base_url, "/api/reasoning/projection?effort=high")
+    expect(page.get_by_test_id("thinking")).to_have_attribute("data-value", str(expected["thinking_tokens"]))
+    expect(page.locator("#rows tbody tr")).to_have_count(len(expected["rows"]))
+    expect(page.get_by_text("Projection", exact=True)).to_be_visible()
+    page.get_by_label("none").check()
+    expect(page.get_by_test_id("thinking")).to_have_attribute("data-value", "0")
+    expect(page).to_have_url(re.compile(r"effort=none"))
+    screenshot("reasoning")
+    assert offsite == []
+
+
+def test_emergence_metric_and_k(page: Page, base_url, offsite, screenshot):
+    page.goto(base_url + "/emergence")
+    page.get_by_test_id("k").fill("20")
+    expected = api(base_url, "/api/emergence?k=20&fit=chinchilla")
+    expect(page.get_by_test_id("k_label")).to_have_text("20")
+    crossing = next((n for n, v in zip(expected["params"], expected["exact_match"]) if v >= 0.5), None)
+    shown = page.get_by_test_id("cross").get_attribute("data-value")
+    assert (shown == "") if crossing is None else float(shown) == pytest.approx(crossing)
+    page.get_by_test_id("k").fill("3")
+    expected = api(base_url, "/api/emergence?k=3&fit=chinchilla")
+    crossing = next(n for n, v in zip(expected["params"], expected["exact_match"]) if v >= 0.5)
+    expect(page.get_by_test_id("cross")).to_have_text(re.compile(r"\d"))
+    expect(page.get_by_test_id("k_label")).to_have_text("3")
+    assert float(page.get_by_test_id("cross").get_attribute("data-value")) == pytest.approx(crossing)
+    page.get_by_test_id("metric").select_option("per_token")
+    expect(page.locator("#chart")).to_have_attribute("data-value", repr(expected["per_token"][-1]))
+    screenshot("emergence")
+    assert offsite == []
+
+
+def test_frontier_table_sorts(page: Page, base_url, offsite, screenshot):
+    page.goto(base_url + "/frontier")
+    rows = page.locator("#table tbody tr")
+    expect(rows).to_have_count(10)
+    expect(rows.first).to_have_attribute("data-model", "deepseek-v3")  # largest total first
+    page.get_by_role("button", name="total").click()
+    expect(rows.first).to_have_attribute("data-model", "mistral-7b-v0.1")  # ascending
+    page.get_by_role("button", name="KV bytes/token").click()
+    expect(rows.first).to_have_attribute("data-model", "olmo-2-7b")  # MHA: the largest cache per token
+    screenshot("frontier")
+    assert offsite == []
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_fit_a_narrow_screen(browser, base_url, path):
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.goto(base_url + path)
+    page.wait_for_load_state("networkidle")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    context.close()
+    assert overflow <= 1
