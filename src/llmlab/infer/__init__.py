@@ -1,0 +1,1 @@
+"""Inference with the mini-LLM: generation with a KV cache."""
