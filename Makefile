@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/fit_speed.py
 	$(BIN)/python bench/lab_latency.py
+	$(BIN)/python bench/llm_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-results src/*.egg-info

@@ -151,13 +151,18 @@ class SparseMoE(nn.Module):
         chosen = torch.topk(scores, self.top_k, dim=-1).indices                                # (N, K)
         gates = probs.gather(-1, chosen)
         gates = (gates / gates.sum(-1, keepdim=True)).to(x.dtype)                              # (N, K)
+        # Group the N·K (token, slot) assignments by expert so each expert runs once on a contiguous batch.
+        order = torch.argsort(chosen.flatten(), stable=True)                                   # (N·K,)
+        counts = torch.bincount(chosen.flatten(), minlength=len(self.experts))                  # (E,)
         if self.training:
-            self.expert_load += torch.bincount(chosen.flatten(), minlength=len(self.experts)).to(self.expert_load)
-        out = torch.zeros_like(flat)
-        for e, expert in enumerate(self.experts):
-            rows, slot = torch.where(chosen == e)
-            if rows.numel():
-                out.index_add_(0, rows, expert(flat[rows]) * gates[rows, slot, None])
+            self.expert_load += counts.to(self.expert_load)
+        tokens = order // self.top_k                                                           # (N·K,)
+        weighted = []
+        for expert, assigned, weights in zip(self.experts, tokens.split(counts.tolist()),
+                                             gates.flatten()[order].split(counts.tolist())):
+            if assigned.numel():
+                weighted.append(expert(flat[assigned]) * weights[:, None])
+        out = torch.zeros_like(flat).index_add_(0, tokens, torch.cat(weighted))                # (N, C)
         for expert in self.shared_experts:
             out = out + expert(flat)
         return out.view(b, t, c), router_logits

@@ -41,7 +41,8 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
     "tiny": (TINY, TrainConfig(steps=700)),
     "small": (ModelConfig(vocab_size=4096, hidden_size=384, intermediate_size=1024, num_hidden_layers=6,
                           num_attention_heads=6, num_key_value_heads=3, max_position_embeddings=512),
-              TrainConfig(steps=1500, batch_size=16, seq_len=256, lr=1.5e-3, eval_every=250, checkpoint_every=250)),
+              TrainConfig(steps=1200, batch_size=16, seq_len=256, lr=1.5e-3, eval_every=200, checkpoint_every=200,
+                          bf16=True)),
     "moe-tiny": (replace(TINY, num_local_experts=4, num_experts_per_tok=2, router_aux_loss_coef=0.01),
                  TrainConfig(steps=700)),
 }
