@@ -44,12 +44,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def base_url():
-    """The lab served by `llmlab serve` on a free loopback port for the whole session."""
+def base_url(tmp_path_factory):
+    """The lab served by `llmlab serve` on a free loopback port for the whole session, with an
+    empty runs folder (no reasoning model trained)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env["LLMLAB_HOME"] = str(tmp_path_factory.mktemp("lab-runs"))
     server = subprocess.Popen([sys.executable, "-m", "llmlab.cli", "serve", "--port", str(port)], env=env,
                               stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -152,3 +152,52 @@ def test_no_endpoint_returns_non_finite_json():
     for option in result["options"]:
         for key in ("monthly_cost", "latency_s"):
             assert option[key] is None or math.isfinite(option[key])
+
+
+CLASSIC = "A bat and a ball cost $1.10 in total. The bat costs $1.00 more than the ball. How much does the ball cost?"
+
+
+@pytest.fixture
+def reasoner_runs(tmp_path, monkeypatch):
+    """An untrained reasoning model, checkpointed and measured on two problems: enough to drive the API."""
+    import torch
+
+    from llmlab.nn.model import LlmlabForCausalLM
+    from llmlab.train.checkpoint import save_checkpoint
+    from llmlab.train.reasoner import REASONER, measure, prepare
+    from llmlab.train.runs import RunStore
+    from llmlab.web import api
+    from llmlab.web.reasoner import Reasoner
+
+    store = RunStore(tmp_path)
+    store.create("reasoner", "reasoner", {})
+    prepare(store.run_dir("reasoner"), seed=0)
+    torch.manual_seed(0)
+    model = LlmlabForCausalLM(REASONER)
+    save_checkpoint(store.run_dir("reasoner"), 0, model, torch.optim.AdamW(model.parameters()), {"data": {}})
+    measure("reasoner", store, model, count=2)
+    monkeypatch.setattr(api, "REASONER", Reasoner(tmp_path))
+    return tmp_path
+
+
+def test_reasoning_endpoints_use_the_trained_model(reasoner_runs):
+    status = get("/api/reasoning/model")
+    assert status["trained"] and not status["training"]
+    assert set(status["measurements"]["efforts"]) == {"none", "low", "medium", "high"}
+    solved = get("/api/reasoning/solve", question=CLASSIC, effort="low")
+    from llmlab.infer.reasoning import THINKING_BUDGET
+
+    assert solved["expected"] == "$0.05" and solved["thinking_tokens"] <= THINKING_BUDGET["low"]
+    assert solved["verdict"] in ("correct", "intuitive", "wrong", "unparsed")
+    outside = client.get("/api/reasoning/solve", params={"question": "Who wrote Hamlet?"})
+    assert outside.status_code == 422 and "outside the task family" in outside.json()["error"]
+
+
+def test_reasoning_solve_without_a_model_is_a_clear_422(tmp_path, monkeypatch):
+    from llmlab.web import api
+    from llmlab.web.reasoner import Reasoner
+
+    monkeypatch.setattr(api, "REASONER", Reasoner(tmp_path))
+    assert get("/api/reasoning/model")["trained"] is False
+    response = client.get("/api/reasoning/solve", params={"question": CLASSIC})
+    assert response.status_code == 422 and "no trained reasoning model" in response.json()["error"]

@@ -140,8 +140,10 @@ def test_planner_recommends_from_the_engine(page: Page, base_url, offsite, scree
     assert offsite == []
 
 
-def test_reasoning_projection_per_effort(page: Page, base_url, offsite, screenshot):
+def test_reasoning_page_without_a_model_offers_training(page: Page, base_url, offsite, screenshot):
     page.goto(base_url + "/reasoning")
+    expect(page.get_by_test_id("model_status")).to_have_attribute("data-state", "untrained")
+    expect(page.get_by_test_id("train")).to_be_visible()
     page.get_by_label("high").check()
     expected = api(base_url, "/api/reasoning/projection?effort=high")
     expect(page.get_by_test_id("thinking")).to_have_attribute("data-value", str(expected["thinking_tokens"]))

@@ -295,6 +295,55 @@ def cmd_export(args: argparse.Namespace) -> dict:
     return {"run": args.run, "checkpoint": str(path), "hf_dir": args.hf, "model_type": model_type}
 
 
+def _load_reasoner(args: argparse.Namespace):
+    args.run = args.run or "reasoner"
+    try:
+        return _load_run(args)
+    except LlmlabError as error:
+        raise LlmlabError(f"{error} (train the reasoning model with `llmlab reason-train`)") from None
+
+
+def cmd_reason(args: argparse.Namespace) -> dict:
+    import torch
+
+    from llmlab.infer.reasoning import solve
+    from llmlab.infer.tasks import parse
+
+    parse(args.question)  # outside the task family: say so before loading anything
+    torch.set_num_threads(1)
+    model, tokenizer, _ = _load_reasoner(args)
+    return solve(model, tokenizer, args.question, args.effort, args.budget, args.votes, args.seed).as_dict()
+
+
+def render_reason(result: dict) -> str:
+    votes = "" if len(result["votes"]) < 2 and sum(result["votes"].values()) == 1 else f"  votes: {result['votes']}"
+    return (f"thinking ({result['thinking_tokens']} tokens{', budget reached' if result['forced'] else ''}): "
+            f"{result['trace'] or '(none)'}\nanswer: {result['answer']}  [{result['verdict']}; expected "
+            f"{result['expected']}]{votes}\nlatency: {result['latency_s'] * 1000:.0f} ms")
+
+
+def cmd_reason_train(args: argparse.Namespace) -> dict:
+    from dataclasses import replace
+
+    from llmlab.train.checkpoint import latest_checkpoint, load_checkpoint
+    from llmlab.train.reasoner import REASONER_TRAINING, TRAIN_PROBLEMS, measure, train_reasoner
+
+    store = _store(args)
+    cfg = replace(REASONER_TRAINING, **({"steps": args.steps} if args.steps else {}), seed=args.seed)
+    result = train_reasoner(args.name, store, cfg, args.seed, args.problems or TRAIN_PROBLEMS, progress=not args.json)
+    if args.eval_problems:
+        model = load_checkpoint(latest_checkpoint(store.run_dir(args.name)), with_optimizer=False).model
+        result["measurements"] = measure(args.name, store, model, args.eval_problems)
+    return result
+
+
+def cmd_reason_eval(args: argparse.Namespace) -> dict:
+    from llmlab.train.reasoner import measure
+
+    model, _, _ = _load_reasoner(args)
+    return measure(args.run, _store(args), model, args.problems)
+
+
 def cmd_runs(args: argparse.Namespace) -> dict:
     return {"runs_dir": str(_store(args).root), "runs": _store(args).summaries()}
 
@@ -455,6 +504,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("export", cmd_export, "Export a run as a Hugging Face model directory.")
     sub.add_argument("run")
     sub.add_argument("--hf", required=True, help="output folder")
+    runs_dir(sub)
+
+    sub = command("reason", cmd_reason, "Solve a bat-and-ball-family problem with the trained reasoning model.")
+    sub.add_argument("question")
+    sub.add_argument("--effort", default="medium", choices=("none", "low", "medium", "high"))
+    sub.add_argument("--budget", type=int, help="thinking-token cap (default: the effort's)")
+    sub.add_argument("--votes", type=_count("--votes"), help="self-consistency samples (default: 5 at high, else 1)")
+    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--run", help="the reasoning run (default: reasoner)")
+    runs_dir(sub)
+    sub.set_defaults(render=render_reason)
+
+    sub = command("reason-train", cmd_reason_train,
+                  "Train the small reasoning model from scratch (about 10 minutes here), then measure it.")
+    sub.add_argument("--name", default="reasoner")
+    sub.add_argument("--steps", type=_count("--steps"))
+    sub.add_argument("--problems", type=_count("--problems"), help="training problems (default 40,000)")
+    sub.add_argument("--eval-problems", type=int, default=100, help="held-out problems to measure on (0: skip)")
+    sub.add_argument("--seed", type=int, default=0)
+    runs_dir(sub)
+
+    sub = command("reason-eval", cmd_reason_eval, "Measure the reasoning model per effort on the held-out split.")
+    sub.add_argument("--run")
+    sub.add_argument("--problems", type=_count("--problems"), default=100)
     runs_dir(sub)
 
     sub = command("runs", cmd_runs, "List runs with their latest losses.")

@@ -8,7 +8,7 @@ import math
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
 import torch
@@ -75,9 +75,17 @@ def _optimizer(model: LlmlabForCausalLM, cfg: TrainConfig) -> torch.optim.AdamW:
                               {"params": vectors, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.95))
 
 
+class Batches(Protocol):
+    """A source of (inputs, targets) batches whose position can be saved and restored exactly."""
+
+    def next(self) -> tuple[torch.Tensor, torch.Tensor]: ...
+    def state(self) -> dict: ...
+    def restore(self, state: dict) -> None: ...
+
+
 def train(name: str, store: RunStore, model_cfg: ModelConfig, cfg: TrainConfig, load_text: Callable[[], Split],
           preset: str = "custom", progress: bool = True) -> dict:
-    """Train run ``name`` to ``cfg.steps``, resuming from its latest checkpoint if it has one."""
+    """Pretrain run ``name`` on text to ``cfg.steps``, resuming from its latest checkpoint if it has one."""
     rank, world = distributed.setup()
     run_dir = store.run_dir(name)
     if distributed.is_main(rank):
@@ -89,7 +97,19 @@ def train(name: str, store: RunStore, model_cfg: ModelConfig, cfg: TrainConfig, 
     if tokenizer_vocab > model_cfg.vocab_size:
         raise LlmlabError(f"tokenizer has {tokenizer_vocab} tokens but the model only {model_cfg.vocab_size}")
 
+    def validate(model: LlmlabForCausalLM) -> dict[str, float]:
+        loss = evaluate(model, val_tokens, cfg)
+        return {"val": loss, "val_bpb": loss * tokens_per_byte / math.log(2)}
+
     batches = PackedBatches(train_tokens, cfg.seq_len, cfg.batch_size, cfg.seed, rank, world)
+    return fit(name, store, model_cfg, cfg, batches, validate, progress, rank, world)
+
+
+def fit(name: str, store: RunStore, model_cfg: ModelConfig, cfg: TrainConfig, batches: Batches,
+        validate: Callable[[LlmlabForCausalLM], dict[str, float]], progress: bool = True,
+        rank: int = 0, world: int = 1) -> dict:
+    """The optimisation loop shared by pretraining and fine-tuning: resume, step, log, validate, checkpoint."""
+    run_dir = store.run_dir(name)
     checkpoint_dir = latest_checkpoint(run_dir)
     if checkpoint_dir is not None:
         checkpoint = load_checkpoint(checkpoint_dir)
@@ -133,9 +153,8 @@ def train(name: str, store: RunStore, model_cfg: ModelConfig, cfg: TrainConfig, 
             bar.update(1)
             bar.set_postfix(loss=f"{last_train:.3f}", tok_s=f"{speed:,.0f}")
             if done % cfg.eval_every == 0 or done == cfg.steps:
-                val = evaluate(model, val_tokens, cfg)
-                store.log(name, done, "val", val)
-                store.log(name, done, "val_bpb", val * tokens_per_byte / math.log(2))
+                for kind, value in validate(model).items():
+                    store.log(name, done, kind, value)
             if done % cfg.checkpoint_every == 0 or done == cfg.steps:
                 path = save_checkpoint(run_dir, done, model, optimizer,
                                        {"data": batches.state(), "train_config": asdict(cfg)})

@@ -30,6 +30,7 @@ from llmlab.laws.runs import parse_runs
 from llmlab.plan.planner import plan
 from llmlab.plan.request import PlanRequest
 from llmlab.plan.reasoning import reasoning_projection
+from llmlab.web.reasoner import Reasoner, default_runs_dir
 
 router = APIRouter(prefix="/api")
 
@@ -249,6 +250,29 @@ def plan_endpoint(body: PlanBody) -> dict:
         option["monthly_cost"] = _finite(option["monthly_cost"])
         option["latency_s"] = _finite(option["latency_s"])
     return result
+
+
+REASONER = Reasoner(default_runs_dir())
+
+
+@router.get("/reasoning/model")
+def reasoning_model() -> dict:
+    return REASONER.status()
+
+
+@router.post("/reasoning/train")
+def reasoning_train() -> dict:
+    return REASONER.start_training()
+
+
+@router.get("/reasoning/solve")
+def reasoning_solve(question: Annotated[str, Query(min_length=1, max_length=400)], effort: Effort = "medium") -> dict:
+    from llmlab.infer.reasoning import solve
+    from llmlab.infer.tasks import parse
+
+    parse(question)  # outside the task family: a 422 before any model is loaded
+    model, tokenizer = REASONER.model()
+    return solve(model, tokenizer, question, effort).as_dict()
 
 
 @router.get("/reasoning/projection")

@@ -26,7 +26,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # script static/js/<name>.js; the shared head and layout are pages/_layout.html.
 PAGES = {
     "index": ("Demos", False), "scaling": ("Scaling laws", True), "moe": ("MoE routing", False),
-    "attention": ("Long context", False), "planner": ("Planner", False), "reasoning": ("Reasoning effort", False),
+    "attention": ("Long context", False), "planner": ("Planner", False), "reasoning": ("Reasoning effort", True),
     "emergence": ("Emergence", True), "frontier": ("Frontier architectures", False),
 }
 PLOTLY_TAG = '<script src="/static/vendor/plotly.min.js"></script>\n'
