@@ -333,7 +333,7 @@ def cmd_reason_train(args: argparse.Namespace) -> dict:
     result = train_reasoner(args.name, store, cfg, args.seed, args.problems or TRAIN_PROBLEMS, progress=not args.json)
     if args.eval_problems:
         model = load_checkpoint(latest_checkpoint(store.run_dir(args.name)), with_optimizer=False).model
-        result["measurements"] = measure(args.name, store, model, args.eval_problems)
+        result["measurements"] = measure(args.name, store, model, args.eval_problems, progress=not args.json)
     return result
 
 
@@ -341,7 +341,7 @@ def cmd_reason_eval(args: argparse.Namespace) -> dict:
     from llmlab.train.reasoner import measure
 
     model, _, _ = _load_reasoner(args)
-    return measure(args.run, _store(args), model, args.problems)
+    return measure(args.run, _store(args), model, args.problems, progress=not args.json)
 
 
 def cmd_runs(args: argparse.Namespace) -> dict:
@@ -521,13 +521,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--name", default="reasoner")
     sub.add_argument("--steps", type=_count("--steps"))
     sub.add_argument("--problems", type=_count("--problems"), help="training problems (default 40,000)")
-    sub.add_argument("--eval-problems", type=int, default=100, help="held-out problems to measure on (0: skip)")
+    sub.add_argument("--eval-problems", type=int, default=60, help="held-out problems to measure on (0: skip)")
     sub.add_argument("--seed", type=int, default=0)
     runs_dir(sub)
 
     sub = command("reason-eval", cmd_reason_eval, "Measure the reasoning model per effort on the held-out split.")
     sub.add_argument("--run")
-    sub.add_argument("--problems", type=_count("--problems"), default=100)
+    sub.add_argument("--problems", type=_count("--problems"), default=60)
     runs_dir(sub)
 
     sub = command("runs", cmd_runs, "List runs with their latest losses.")

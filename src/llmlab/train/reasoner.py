@@ -5,19 +5,18 @@ effort on the held-out split, and accuracy against thinking budget and number of
 
 from __future__ import annotations
 
-import json
 import random
 import statistics
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from llmlab.infer.reasoning import EFFORTS, SPECIAL_TOKENS, prompt_text, response_text, solve
 from llmlab.infer.tasks import problems
 from llmlab.nn.config import ModelConfig
 from llmlab.nn.model import LlmlabForCausalLM
-from llmlab.train.files import atomic_write_text
 from llmlab.train.loop import fit
 from llmlab.train.presets import TrainConfig
 from llmlab.train.runs import RunStore
@@ -37,8 +36,8 @@ class Example:
     prompt_length: int
 
 
-def _examples(store_dir, split: str, count: int, seed: int) -> list[Example]:
-    tokenizer = load_tokenizer(store_dir / "tokenizer.json")
+def _examples(data_dir, split: str, count: int, seed: int) -> list[Example]:
+    tokenizer = load_tokenizer(data_dir / "tokenizer.json")
     rng = random.Random(f"effort-{seed}-{split}")
     out = []
     for problem in problems(count, split, seed):
@@ -48,14 +47,14 @@ def _examples(store_dir, split: str, count: int, seed: int) -> list[Example]:
     return out
 
 
-def prepare(run_dir, seed: int) -> None:
+def prepare(run_dir, seed: int, vocab_size: int = REASONER.vocab_size) -> None:
     """The tokenizer (digits split, effort and thinking markers as special tokens), once per run."""
     data = run_dir / "data"
     if (data / "tokenizer.json").exists():
         return
     sample = problems(4000, "train", seed)
     texts = [prompt_text(p.question, e) + response_text(p, e) for p in sample for e in EFFORTS]
-    train_tokenizer(texts, REASONER.vocab_size, data / "tokenizer.json", special_tokens=SPECIAL_TOKENS,
+    train_tokenizer(texts, vocab_size, data / "tokenizer.json", special_tokens=SPECIAL_TOKENS,
                     split_digits=True)
 
 
@@ -105,24 +104,29 @@ def train_reasoner(name: str, store: RunStore, cfg: TrainConfig = REASONER_TRAIN
                    model_cfg: ModelConfig = REASONER) -> dict:
     run_dir = store.run_dir(name)
     store.create(name, "reasoner", {"model": asdict(model_cfg), "train": asdict(cfg), "kind": "reasoner"})
-    prepare(run_dir, seed)
+    prepare(run_dir, seed, model_cfg.vocab_size)
     batches = SFTBatches(_examples(run_dir / "data", "train", train_problems, seed), cfg.seq_len, cfg.batch_size, seed)
     validation = _examples(run_dir / "data", "test", VALIDATION_PROBLEMS, seed)
     return fit(name, store, model_cfg, cfg, batches, lambda m: {"val": response_loss(m, validation, cfg.seq_len)},
                progress)
 
 
+EVALUATION = "reasoning_eval"
+BUDGETS, VOTE_COUNTS = (0, 16, 32, 64, 96, 144), (1, 3, 5, 9)
+
+
 def measure(name: str, store: RunStore, model: LlmlabForCausalLM, count: int = 60, seed: int = 1,
-            progress=None) -> dict:
-    """Per effort on held-out bat-and-ball-family problems, plus accuracy against budget and votes."""
+            progress: bool = False) -> dict:
+    """Per effort on held-out bat-and-ball-family problems, plus accuracy against budget and votes;
+    stored in the run store, where the lab reads it."""
     tokenizer = load_tokenizer(store.run_dir(name) / "data" / "tokenizer.json")
     held_out = problems(count, "test", seed, families=("bat_ball", "bat_ball", "ages", "sum_difference"))
     torch.set_num_threads(1)
+    bar = tqdm(total=len(EFFORTS) + len(BUDGETS) + len(VOTE_COUNTS), desc="measuring", disable=not progress)
 
     def run(effort: str, **options) -> dict:
         solutions = [solve(model, tokenizer, p.question, effort, seed=seed, **options) for p in held_out]
-        if progress:
-            progress()
+        bar.update(1)
         verdicts = [s.verdict for s in solutions]
         errors = len(verdicts) - verdicts.count("correct")
         return {"accuracy": verdicts.count("correct") / len(verdicts),
@@ -133,9 +137,10 @@ def measure(name: str, store: RunStore, model: LlmlabForCausalLM, count: int = 6
                 "latency_s": statistics.mean(s.latency_s for s in solutions)}
 
     result = {"problems": count, "efforts": {effort: run(effort) for effort in EFFORTS},
-              "budget_curve": [{"budget": b, **run("high", budget=b, votes=1)} for b in (0, 16, 32, 64, 96, 144)],
-              "vote_curve": [{"votes": k, **run("high", votes=k)} for k in (1, 3, 5, 9)]}
-    atomic_write_text(store.run_dir(name) / "reasoning_eval.json", json.dumps(result, indent=2))
+              "budget_curve": [{"budget": b, **run("high", budget=b, votes=1)} for b in BUDGETS],
+              "vote_curve": [{"votes": k, **run("high", votes=k)} for k in VOTE_COUNTS]}
+    bar.close()
+    store.put_result(name, EVALUATION, result)
     step = max((s for s, _ in store.metrics(name, "train")), default=0)
     for effort, figures in result["efforts"].items():
         store.log(name, step, f"accuracy_{effort}", figures["accuracy"])

@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS metrics (
     run TEXT, step INTEGER, kind TEXT, value REAL, tokens_per_s REAL, lr REAL,
     PRIMARY KEY (run, step, kind));
 CREATE TABLE IF NOT EXISTS checkpoints (run TEXT, step INTEGER, path TEXT, created REAL, PRIMARY KEY (run, step));
+CREATE TABLE IF NOT EXISTS results (run TEXT, name TEXT, created REAL, body TEXT, PRIMARY KEY (run, name));
 """
 
 
@@ -56,6 +57,16 @@ class RunStore:
     def checkpoint(self, name: str, step: int, path: Path) -> None:
         with closing(self._connect()) as db, db:
             db.execute("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?)", (name, step, str(path), time.time()))
+
+    def put_result(self, name: str, key: str, body: dict) -> None:
+        """A structured measurement of a run (e.g. the reasoning evaluation), replacing any earlier one."""
+        with closing(self._connect()) as db, db:
+            db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", (name, key, time.time(), json.dumps(body)))
+
+    def result(self, name: str, key: str) -> dict | None:
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT body FROM results WHERE run = ? AND name = ?", (name, key)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def config(self, name: str) -> dict:
         with closing(self._connect()) as db:

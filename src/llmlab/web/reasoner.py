@@ -3,7 +3,6 @@ request, and report progress. torch is imported only when a model is used or tra
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
@@ -29,13 +28,12 @@ class Reasoner:
 
     def status(self) -> dict:
         from llmlab.infer.reasoning import THINKING_BUDGET, VOTES
-        from llmlab.train.reasoner import REASONER_TRAINING
+        from llmlab.train.reasoner import EVALUATION, REASONER_TRAINING
 
         training = self._thread is not None and self._thread.is_alive()
-        database = self.runs_dir / "runs.sqlite"
-        steps = [s for s, _ in self._store().metrics(RUN, "train")] if database.exists() else []
-        evaluation = self.runs_dir / RUN / "reasoning_eval.json"
-        measured = json.loads(evaluation.read_text()) if evaluation.exists() else None
+        store = self._store()
+        steps = [s for s, _ in store.metrics(RUN, "train")]
+        measured = store.result(RUN, EVALUATION)
         return {"trained": measured is not None and not training, "training": training, "error": self.error,
                 "step": max(steps, default=0), "steps": REASONER_TRAINING.steps, "measurements": measured,
                 "runs_dir": str(self.runs_dir), "budgets": THINKING_BUDGET, "votes": VOTES}
