@@ -216,9 +216,9 @@ def cmd_serve(args: argparse.Namespace) -> dict:
 def _store(args: argparse.Namespace):
     from pathlib import Path
 
-    from llmlab.train.runs import RunStore
+    from llmlab.train.runs import RunStore, default_runs_dir
 
-    return RunStore(Path(args.runs_dir or os.environ.get("LLMLAB_HOME") or "runs"))
+    return RunStore(Path(args.runs_dir) if args.runs_dir else default_runs_dir())
 
 
 def cmd_train(args: argparse.Namespace) -> dict:

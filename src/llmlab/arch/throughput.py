@@ -9,6 +9,7 @@ Several GPUs are treated as ideal tensor parallelism (memory and bandwidth add u
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 from llmlab import catalog
@@ -83,7 +84,7 @@ def throughput(cfg: ArchConfig, gpu: str, gpus: int = 1, dtype: str = "bf16", co
     return Throughput(
         gpu=gpu.lower(), gpus=gpus, dtype=dtype, context=context, batch=batch,
         fits=needed <= available, memory_needed_gb=needed, memory_available_gb=available,
-        min_gpus=max(1, -(-int(needed * 1000) // int(spec["memory_gb"] * 1000))),
+        min_gpus=max(1, math.ceil(needed / spec["memory_gb"])),
         bytes_per_decode_step=step_bytes,
         decode_tokens_per_s_per_sequence=decode / batch, decode_tokens_per_s=decode,
         decode_bound="memory bandwidth" if memory_limited <= compute_limited else "compute",

@@ -107,8 +107,7 @@ def _refine(theta0: np.ndarray, data: tuple[np.ndarray, ...], delta: float) -> t
 def _best_theta(data: tuple[np.ndarray, ...], delta: float, starts: np.ndarray, refine: int) -> tuple[np.ndarray, float]:
     scores = objective(starts, *data, delta=delta)
     order = np.argsort(scores, kind="stable")[:refine]
-    best = min((_refine(starts[i], data, delta) for i in order), key=lambda pair: pair[1])
-    return best
+    return min((_refine(starts[i], data, delta) for i in order), key=lambda pair: pair[1])
 
 
 def _law(theta: np.ndarray, name: str) -> ChinchillaLaw:

@@ -4,6 +4,7 @@ metrics and checkpoints. Only this module speaks SQL."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import closing
@@ -20,6 +21,11 @@ CREATE TABLE IF NOT EXISTS metrics (
 CREATE TABLE IF NOT EXISTS checkpoints (run TEXT, step INTEGER, path TEXT, created REAL, PRIMARY KEY (run, step));
 CREATE TABLE IF NOT EXISTS results (run TEXT, name TEXT, created REAL, body TEXT, PRIMARY KEY (run, name));
 """
+
+
+def default_runs_dir() -> Path:
+    """Where runs live unless the user says otherwise: $LLMLAB_HOME, else ./runs."""
+    return Path(os.environ.get("LLMLAB_HOME") or "runs")
 
 
 class RunStore:

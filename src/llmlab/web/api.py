@@ -30,7 +30,8 @@ from llmlab.laws.runs import parse_runs
 from llmlab.plan.planner import plan
 from llmlab.plan.request import PlanRequest
 from llmlab.plan.reasoning import reasoning_projection
-from llmlab.web.reasoner import Reasoner, default_runs_dir
+from llmlab.train.runs import default_runs_dir
+from llmlab.web.reasoner import Reasoner
 
 router = APIRouter(prefix="/api")
 

@@ -3,7 +3,6 @@ request, and report progress. torch is imported only when a model is used or tra
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -71,7 +70,3 @@ class Reasoner:
             measure(RUN, store, model)
         except Exception as error:  # reported to the page; the server keeps running
             self.error = f"training failed: {error}"
-
-
-def default_runs_dir() -> Path:
-    return Path(os.environ.get("LLMLAB_HOME") or "runs")
