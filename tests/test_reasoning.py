@@ -3,7 +3,6 @@
 import subprocess
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import torch
@@ -12,7 +11,7 @@ from llmlab.errors import LlmlabError
 from llmlab.infer.reasoning import _one_trace, majority_vote, prompt_text, response_text, solve, trace_steps
 from llmlab.infer.tasks import FAMILIES, TEST_ITEMS, TEST_NAMES, TRAIN_ITEMS, check, parse, problems
 from llmlab.nn.model import LlmlabForCausalLM
-from llmlab.train.reasoner import REASONER, REASONER_TRAINING, measure, prepare, train_reasoner
+from llmlab.train.reasoner import REASONER, REASONER_TRAINING, prepare, train_reasoner
 from llmlab.train.runs import RunStore
 from llmlab.train.tokenizer import load_tokenizer
 

@@ -21,7 +21,7 @@ from llmlab.train import distributed
 from llmlab.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from llmlab.train.corpus import Split
 from llmlab.train.data import PackedBatches, encode, evaluation_batches
-from llmlab.train.files import atomic_write_bytes, atomic_write_text
+from llmlab.train.files import atomic_write_text
 from llmlab.train.presets import TrainConfig
 from llmlab.train.runs import RunStore
 from llmlab.train.tokenizer import load_tokenizer, train_tokenizer
