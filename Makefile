@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GOMP_SPINCOUNT := 0
 
-.PHONY: setup browser corpus lab test bench clean
+.PHONY: setup browser corpus lab lint test test-fast bench clean
 
 $(BIN)/llmlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,21 @@ corpus: setup
 lab: setup
 	$(BIN)/llmlab serve
 
-test: setup browser
+# Lint and types. Reported but not yet fatal while src/ is being rewritten: `make lint LINT_STRICT=1`
+# (or setting LINT_STRICT := 1 here) makes any finding fail the target, and so `make test` and CI.
+LINT_STRICT ?= 0
+LINT_IGNORE := $(if $(filter 1,$(LINT_STRICT)),,-)
+lint: setup
+	$(LINT_IGNORE)$(BIN)/ruff check src tests bench
+	$(LINT_IGNORE)$(BIN)/mypy src/llmlab
+
+# Everything, browser and slow (training, kill/resume, torchrun) tests included: what CI runs.
+test: setup browser lint
 	$(BIN)/python -m pytest
+
+# The quick tier: no browser, no slow tests, no playwright plugin.
+test-fast: setup
+	$(BIN)/python -m pytest -p no:playwright -m "not slow and not browser"
 
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'

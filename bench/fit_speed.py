@@ -26,7 +26,7 @@ from scipy.optimize import minimize
 from llmlab.laws.fitter import HUBER_DELTA, fit_runs, hoffmann_grid, objective
 from llmlab.laws.runs import read_runs
 
-DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "chinchilla_fig4_points.csv"
+DEFAULT_CSV = Path(__file__).resolve().parents[1] / "tests" / "data" / "chinchilla_fig4_points.csv"
 
 
 def naive_fit(data: tuple[np.ndarray, ...], starts: np.ndarray) -> tuple[np.ndarray, float]:

@@ -1,5 +1,4 @@
-"""Shared fixtures. The shared data folder sits beside the checkout (../shared) unless
-LLMLAB_SHARED points elsewhere."""
+"""Shared fixtures. Test data lives in tests/data (see its README.md for sources)."""
 
 from __future__ import annotations
 
@@ -11,19 +10,19 @@ import pytest
 os.environ.setdefault("GOMP_SPINCOUNT", "0")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("LLMLAB_SHARED", REPO.parent / "shared"))
-CHINCHILLA_CSV = SHARED / "data" / "chinchilla_fig4_points.csv"
+DATA = Path(__file__).resolve().parent / "data"
+CHINCHILLA_CSV = DATA / "chinchilla_fig4_points.csv"
 
 
 @pytest.fixture
 def chinchilla_csv() -> Path:
-    if not CHINCHILLA_CSV.is_file():
-        pytest.skip(f"{CHINCHILLA_CSV} not present (set LLMLAB_SHARED to the shared folder)")
+    """Epoch AI's 245 points read off Chinchilla's Figure 4 (tests/data/README.md)."""
     return CHINCHILLA_CSV
 
 
 # ---------------------------------------------------------------- the lab in a real browser
 
+import shlex  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -34,6 +33,37 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = REPO / "test-results"
+# pytest-playwright's options, as defaults (an explicit command-line flag wins). They are set here rather
+# than in pyproject's addopts so that `pytest tests/test_laws.py -p no:playwright` works: addopts would
+# pass flags that only the playwright plugin knows. Its --output folder is deleted at every session start,
+# so it must not be test-results itself (the screenshots below live there).
+PLAYWRIGHT_DEFAULTS = {
+    "--browser": ("browser", ["chromium"]),
+    "--output": ("output", str(SCREENSHOTS / "playwright")),
+    "--screenshot": ("screenshot", "only-on-failure"),
+}
+
+
+def _playwright_loaded(config: pytest.Config) -> bool:
+    return config.pluginmanager.has_plugin("playwright")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _playwright_loaded(config):
+        return
+    given = [*config.invocation_params.args, *shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))]
+    for flag, (dest, value) in PLAYWRIGHT_DEFAULTS.items():
+        if not any(arg == flag or arg.startswith(flag + "=") for arg in given):
+            setattr(config.option, dest, value)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _playwright_loaded(config):
+        return
+    skip = pytest.mark.skip(reason="the playwright plugin is disabled (-p no:playwright)")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

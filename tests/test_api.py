@@ -7,20 +7,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from llmlab import catalog
-from llmlab.arch.config import load_config
+from llmlab.arch.features import resolve
 from llmlab.arch.memory import kv_cache_bytes
 from llmlab.arch.params import count_params
 from llmlab.arch.patterns import AttentionPattern
-from llmlab.arch.routing import route
 from llmlab.laws.allocation import compute_optimal, inference_aware
 from llmlab.laws.cost import training_cost
 from llmlab.laws.parametric import get_law
 from llmlab.plan.planner import plan
-from llmlab.plan.reasoning import reasoning_projection
+from llmlab.reasoning.projection import reasoning_projection
 from llmlab.plan.request import PlanRequest
-from llmlab.web.app import app
+from llmlab.web.app import create_app
+from llmlab.web.routing import route
 
-client = TestClient(app)
+client = TestClient(create_app(), base_url="http://127.0.0.1")
 
 
 def get(url, **params):
@@ -68,9 +68,9 @@ def test_isoflop_compare_and_fit_upload():
     n, d = 10 ** rng.uniform(7.5, 10.5, 60), 10 ** rng.uniform(9, 12, 60)
     loss = 1.8 + 500 / n**0.35 + 2000 / d**0.37
     csv = "N,D,loss\n" + "\n".join(f"{a},{b},{c}" for a, b, c in zip(n, d, loss))
-    fitted = client.post("/api/fit", json={"csv": csv}).json()
+    fitted = client.post("/api/fit", json={"runs": csv}).json()
     assert fitted["E"] == pytest.approx(1.8, rel=1e-3) and fitted["points"] == 60
-    bad = client.post("/api/fit", json={"csv": "a,b\n1,2\n"})
+    bad = client.post("/api/fit", json={"runs": "a,b\n1,2\n"})
     assert bad.status_code == 422 and "needs a header" in bad.json()["error"]
 
 
@@ -84,7 +84,7 @@ def test_moe_endpoints_equal_the_engine():
         assert sum(token["probs"]) == pytest.approx(1)
         assert len(token["embedding"]) == 16 and len(token["logits"]) == 8
     model = get("/api/moe/model", model="deepseek-v3", gpu="h200")
-    counts = count_params(load_config("deepseek-v3")[0])
+    counts = count_params(resolve("deepseek-v3")[0])
     assert model["total"] == counts.total and model["active"] == counts.active
     assert model["memory_gb_bf16"] == pytest.approx(counts.total * 2 / 1e9)
 
@@ -99,7 +99,7 @@ def test_attention_and_kv_equal_the_engine():
     assert big["fraction_of_causal"] == pytest.approx(AttentionPattern("sliding", window=4096).fraction_of_causal(1_000_000))
     assert big["attention_flops_per_token"] < big["causal_attention_flops_per_token"] / 100
     kv = get("/api/kv", model="gpt-oss-20b", batch=2)
-    cfg = load_config("gpt-oss-20b")[0]
+    cfg = resolve("gpt-oss-20b")[0]
     for row in kv["contexts"]:
         assert row["bytes"] == kv_cache_bytes(cfg, row["context"], 2)
 
@@ -107,7 +107,7 @@ def test_attention_and_kv_equal_the_engine():
 def test_plan_reasoning_emergence_frontier_equal_the_engine():
     body = {"use_case": "chat", "requests_per_day": 5e6, "private": True}
     over_http = client.post("/api/plan", json=body).json()
-    direct = plan(PlanRequest(**body)).as_dict()
+    direct = plan(PlanRequest(**body)).model_dump()
     assert over_http["recommended_tier"] == direct["recommended_tier"] == "self-hosted"
     assert over_http["recommended"]["monthly_cost"] == pytest.approx(direct["recommended"]["monthly_cost"])
     assert get("/api/reasoning/projection", effort="high") == reasoning_projection("high")
@@ -116,7 +116,7 @@ def test_plan_reasoning_emergence_frontier_equal_the_engine():
     rows = get("/api/frontier", gpu="h100")["rows"]
     assert {row["model"] for row in rows} == set(catalog.models())
     mixtral = next(row for row in rows if row["model"] == "mixtral-8x7b")
-    assert mixtral["gpus_for_bf16"] == 2 and mixtral["total_params"] == count_params(load_config("mixtral-8x7b")[0]).total
+    assert mixtral["gpus_for_bf16"] == 2 and mixtral["total_params"] == count_params(resolve("mixtral-8x7b")[0]).total
 
 
 @pytest.mark.parametrize(
@@ -136,9 +136,9 @@ def test_plan_reasoning_emergence_frontier_equal_the_engine():
         ("get", "/api/emergence", {"fit": "kaplan2020"}, "fit"),
         ("post", "/api/plan", {"use_case": "poetry"}, "use_case"),
         ("post", "/api/plan", {"requests_per_day": "lots"}, "requests_per_day"),
-        ("post", "/api/plan", {"input_tokens": 9000, "context_tokens": 100}, "context_tokens"),
+        ("post", "/api/plan", {"input_tokens": 9000, "context": 100}, "context"),
         ("post", "/api/plan", {"bogus": 1}, "bogus"),
-        ("post", "/api/fit", {"csv": "N,D,loss\n1,x,2\n"}, "non-numeric"),
+        ("post", "/api/fit", {"runs": "N,D,loss\n1,x,2\n"}, "not a number"),
     ],
 )
 def test_bad_parameters_get_422_with_a_json_error(method, url, payload, message):
@@ -148,7 +148,7 @@ def test_bad_parameters_get_422_with_a_json_error(method, url, payload, message)
 
 
 def test_no_endpoint_returns_non_finite_json():
-    result = client.post("/api/plan", json={"use_case": "math-reasoning", "latency_s": 1}).json()
+    result = client.post("/api/plan", json={"use_case": "math-reasoning", "latency": 1}).json()
     for option in result["options"]:
         for key in ("monthly_cost", "latency_s"):
             assert option[key] is None or math.isfinite(option[key])
@@ -158,46 +158,42 @@ CLASSIC = "A bat and a ball cost $1.10 in total. The bat costs $1.00 more than t
 
 
 @pytest.fixture
-def reasoner_runs(tmp_path, monkeypatch):
+def reasoner_runs(tmp_path):
     """An untrained reasoning model, checkpointed and measured on two problems: enough to drive the API."""
     import torch
 
     from llmlab.nn.model import LlmlabForCausalLM
+    from llmlab.reasoning.training import REASONER, measure, prepare
     from llmlab.train.checkpoint import save_checkpoint
-    from llmlab.train.reasoner import REASONER, measure, prepare
     from llmlab.train.runs import RunStore
-    from llmlab.web import api
-    from llmlab.web.reasoner import Reasoner
 
     store = RunStore(tmp_path)
-    store.create("reasoner", "reasoner", {})
+    store.create("reasoner", "reasoner", {"kind": "reasoner"})
     prepare(store.run_dir("reasoner"), seed=0)
     torch.manual_seed(0)
     model = LlmlabForCausalLM(REASONER)
     save_checkpoint(store.run_dir("reasoner"), 0, model, torch.optim.AdamW(model.parameters()), {"data": {}})
     measure("reasoner", store, model, count=2)
-    monkeypatch.setattr(api, "REASONER", Reasoner(tmp_path))
-    return tmp_path
+    return TestClient(create_app(runs_dir=tmp_path), base_url="http://127.0.0.1")
 
 
 def test_reasoning_endpoints_use_the_trained_model(reasoner_runs):
-    status = get("/api/reasoning/model")
+    lab = reasoner_runs
+    status = lab.get("/api/reasoning/model").json()
     assert status["trained"] and not status["training"]
     assert set(status["measurements"]["efforts"]) == {"none", "low", "medium", "high"}
-    solved = get("/api/reasoning/solve", question=CLASSIC, effort="low")
-    from llmlab.infer.reasoning import THINKING_BUDGET
+    solved = lab.get("/api/reasoning/solve", params={"question": CLASSIC, "effort": "low"}).json()
+    from llmlab.reasoning.inference import THINKING_BUDGET
 
     assert solved["expected"] == "$0.05" and solved["thinking_tokens"] <= THINKING_BUDGET["low"]
     assert solved["verdict"] in ("correct", "intuitive", "wrong", "unparsed")
-    outside = client.get("/api/reasoning/solve", params={"question": "Who wrote Hamlet?"})
+    outside = lab.get("/api/reasoning/solve", params={"question": "Who wrote Hamlet?"})
     assert outside.status_code == 422 and "outside the task family" in outside.json()["error"]
 
 
-def test_reasoning_solve_without_a_model_is_a_clear_422(tmp_path, monkeypatch):
-    from llmlab.web import api
-    from llmlab.web.reasoner import Reasoner
-
-    monkeypatch.setattr(api, "REASONER", Reasoner(tmp_path))
-    assert get("/api/reasoning/model")["trained"] is False
-    response = client.get("/api/reasoning/solve", params={"question": CLASSIC})
+def test_reasoning_solve_without_a_model_is_a_clear_422_and_creates_nothing(tmp_path):
+    lab = TestClient(create_app(runs_dir=tmp_path / "runs"), base_url="http://127.0.0.1")
+    assert lab.get("/api/reasoning/model").json()["trained"] is False
+    response = lab.get("/api/reasoning/solve", params={"question": CLASSIC})
     assert response.status_code == 422 and "no trained reasoning model" in response.json()["error"]
+    assert not (tmp_path / "runs").exists()

@@ -2,24 +2,34 @@
 calculators keep making (MoE memory vs speed, sparse TFLOP/s, GQA/MLA/sliding KV, tied embeddings)."""
 
 import copy
+import itertools
+import json
 import math
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from llmlab import catalog
-from llmlab.arch.config import from_hf, load_config
+from llmlab.arch.config import MAXIMUM, from_hf, read_config
+from llmlab.arch.features import resolve
 from llmlab.arch.flops import flops_per_token, matmul_params
 from llmlab.arch.memory import inference_memory, kv_bytes_per_token, kv_cache_bytes, training_memory
 from llmlab.arch.params import count_params
-from llmlab.arch.patterns import AttentionPattern
+from llmlab.arch.patterns import MAX_MASK, MAX_PER_QUERY, MAX_SPAN, AttentionPattern
 from llmlab.arch.throughput import throughput
 from llmlab.errors import LlmlabError
 from llmlab.units import parse_size
 
 MODELS = sorted(catalog.models())
 
+
+
+def load_config(source: str):
+    """What the CLI does with a config argument: read it, then validate it."""
+    return resolve(read_config(source))
 
 def _config(name):
     return load_config(name)[0]
@@ -41,7 +51,8 @@ def _agrees_with_published(computed: float, published: str) -> bool:
 def test_totals_match_published_counts(name):
     entry = catalog.model(name)
     counts = count_params(_config(name))
-    assert abs(counts.total - parse_size(entry["published"]["total"])) <= 0.005 * parse_size(entry["published"]["total"])
+    published = parse_size(entry["published"]["total"])
+    assert abs(counts.total - published) <= 0.005 * published
     assert entry["published"]["source"] and entry["published"]["date"] and entry["config_source"]
 
 
@@ -166,9 +177,9 @@ def test_weights_at_every_precision_and_training_memory():
     for dtype, size in (("fp32", 4), ("bf16", 2), ("fp8", 1), ("int8", 1), ("int4", 0.5)):
         assert inference_memory(cfg, 1, dtype=dtype).weights == pytest.approx(total * size)
     train = training_memory(cfg, context=4096, batch=1)
-    assert train["breakdown"]["adam_m"] == total * 4
-    assert train["total"] > 16 * total
-    assert training_memory(cfg, 4096, flash_attention=False)["total"] > train["total"]
+    assert train.breakdown["adam_m"] == total * 4
+    assert train.total > 16 * total
+    assert training_memory(cfg, 4096, flash_attention=False).total > train.total
 
 
 # --- attention patterns and FLOPs ---------------------------------------------------------------
@@ -234,19 +245,29 @@ def test_invalid_configs_name_the_field(change, field):
         from_hf({**TINY, **change})
 
 
+# TINY by hand: embedding and head 100×64 each, 2 layers × 2 norms + final norm, q/k/v/o projections
+# (4 heads and 2 KV heads of 16), SwiGLU MLP 3×64×128.
+TINY_TABLES = 2 * 100 * 64 + 2 * 2 * 64 + 64
+TINY_ATTENTION = 64 * 4 * 16 + 2 * 64 * 2 * 16 + 4 * 16 * 64
+TINY_MLP = 3 * 64 * 128
+
+
 @pytest.mark.parametrize(
     "extra, expect_total",
     [
-        ({"model_type": "qwen2"}, None),
-        ({"model_type": "qwen3", "head_dim": 16}, None),
+        # qkv biases: 4×16 + 2×2×16 per layer.
+        ({"model_type": "qwen2"}, TINY_TABLES + 2 * (TINY_ATTENTION + 4 * 16 + 2 * 2 * 16) + 2 * TINY_MLP),
+        # QK-norm: two 16-wide norms per layer.
+        ({"model_type": "qwen3", "head_dim": 16}, TINY_TABLES + 2 * (TINY_ATTENTION + 2 * 16) + 2 * TINY_MLP),
+        # Layer 0 dense (mlp_only_layers); layer 1 routes: a 64×4 router and four 3×64×32 experts.
         ({"model_type": "qwen3_moe", "num_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 32,
-          "mlp_only_layers": [0]}, None),
+          "mlp_only_layers": [0]}, TINY_TABLES + 2 * (TINY_ATTENTION + 2 * 16) + TINY_MLP + 64 * 4 + 4 * 3 * 64 * 32),
     ],
 )
 def test_other_families_parse(extra, expect_total):
     cfg = from_hf({**TINY, **extra})
     counts = count_params(cfg)
-    assert counts.total > counts.breakdown["embeddings"]
+    assert counts.total == expect_total
     if cfg.model_type == "qwen2":
         assert count_params(cfg).breakdown["attention"] == 2 * (4 * 64 * 16 + 2 * 64 * 2 * 16 + 64 * 64 + 64 + 2 * 32)
     if cfg.model_type == "qwen3_moe":
@@ -257,3 +278,198 @@ def test_catalog_configs_are_not_mutated_by_loading():
     before = copy.deepcopy(catalog.model("gemma-2-9b"))
     load_config("gemma-2-9b")
     assert catalog.model("gemma-2-9b") == before
+
+
+# --- hostile or mistaken config.json files: one clear line each, never a traceback ---------------
+
+QWEN3_MOE = {**TINY, "model_type": "qwen3_moe", "num_experts": 4, "num_experts_per_tok": 2,
+             "moe_intermediate_size": 32}
+
+
+@pytest.mark.parametrize(
+    "config, field",
+    [
+        ({**TINY, "layer_types": 5}, "layer_types"),
+        ({**TINY, "layer_types": ["full_attention"]}, "layer_types"),
+        ({**TINY, "layer_types": [["full_attention"], "full_attention"]}, "layer_types"),
+        ({**QWEN3_MOE, "mlp_only_layers": 7}, "mlp_only_layers"),
+        ({**QWEN3_MOE, "mlp_only_layers": ["0"]}, "mlp_only_layers"),
+        ({**QWEN3_MOE, "mlp_only_layers": [True]}, "mlp_only_layers"),
+        ({**QWEN3_MOE, "mlp_only_layers": [2]}, "mlp_only_layers"),
+        ({**TINY, "hidden_size": float("nan")}, "hidden_size"),
+        ({**TINY, "hidden_size": float("inf")}, "hidden_size"),
+        ({**TINY, "vocab_size": 1e300}, "vocab_size"),
+        ({**TINY, "num_hidden_layers": 1e12}, "num_hidden_layers"),
+        ({**TINY, "num_hidden_layers": 2.5}, "num_hidden_layers"),
+        ({**TINY, "num_hidden_layers": True}, "num_hidden_layers"),
+        ({**TINY, "intermediate_size": "128"}, "intermediate_size"),
+        ({**TINY, "intermediate_size": [128]}, "intermediate_size"),
+        ({**TINY, "vocab_size": 10**5000}, "vocab_size"),
+        ({**TINY, "tie_word_embeddings": "false"}, "tie_word_embeddings"),
+        ({**TINY, "attention_bias": 1}, "attention_bias"),
+        ({**TINY, "model_type": "mistral", "sliding_window": -4}, "sliding_window"),
+        ({**TINY, "model_type": ["llama"]}, "model_type"),
+        ([TINY], "JSON object"),
+    ],
+)
+def test_wrongly_typed_config_fields_are_refused_in_one_line(config, field):
+    started = time.perf_counter()
+    with pytest.raises(LlmlabError, match=field) as error:
+        from_hf(config)
+    assert "\n" not in str(error.value) and len(str(error.value)) < 300
+    assert time.perf_counter() - started < 1
+
+
+@pytest.mark.parametrize("field", sorted(set(MAXIMUM) & set(TINY)))
+def test_every_size_has_a_stated_upper_bound(field):
+    with pytest.raises(LlmlabError, match=f"{field}.*{MAXIMUM[field]:,}"):
+        from_hf({**TINY, field: MAXIMUM[field] + 1})
+
+
+def test_a_config_at_the_bounds_still_parses_and_whole_floats_are_integers():
+    cfg = from_hf({**TINY, "num_hidden_layers": MAXIMUM["num_hidden_layers"], "hidden_size": 64.0})
+    assert len(cfg.layer_types) == MAXIMUM["num_hidden_layers"] and cfg.hidden_size == 64
+    assert load_config("Llama-3.1-8B")[1] == "llama-3.1-8b"
+
+
+@pytest.fixture
+def config_file(tmp_path):
+    def write(content: bytes | str, name: str = "config.json") -> str:
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        return str(path)
+    return write
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x00\x01\xff\xfe binary", "binary|UTF-8"),
+        (b"\xff\xfe{}", "UTF-8"),
+        ("[1, 2, 3]", "JSON object"),
+        ("5", "JSON object"),
+        ('"llama"', "JSON object"),
+        ("{not json", "not valid JSON"),
+        ("", "not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nesting too deep"),
+        ('{"hidden_size": 1' + "0" * 5000 + "}", "number too long"),
+        (json.dumps(TINY)[:-1] + ', "rope_theta": NaN}', "NaN"),
+        (json.dumps(TINY).replace('"hidden_size": 64', '"hidden_size": Infinity'), "Infinity"),
+        (json.dumps(TINY).replace('"num_hidden_layers": 2', '"num_hidden_layers": 1e12'), "num_hidden_layers"),
+    ],
+)
+def test_bad_config_files_are_refused_in_one_line(config_file, content, message):
+    with pytest.raises(LlmlabError, match=message) as error:
+        load_config(config_file(content))
+    assert "\n" not in str(error.value)
+
+
+def test_config_files_saved_with_a_byte_order_mark_and_folders_are_read(config_file, tmp_path):
+    path = config_file(b"\xef\xbb\xbf" + json.dumps(TINY).encode())
+    assert load_config(path)[0].hidden_size == 64
+    assert load_config(str(tmp_path))[1] == path
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LlmlabError, match="has no config.json"):
+        load_config(str(tmp_path / "empty"))
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("/dev/null", "not a regular file"),
+        ("/proc/self/environ", "not a regular file"),
+        ("/proc/self/status", "not a regular file"),
+        ("/nonexistent/config.json", "does not exist"),
+        ("/tmp/" + "a" * 300 + ".json", "longer than 255 bytes"),
+        ("a" * 300, "unknown model"),
+    ],
+)
+def test_system_files_missing_files_and_long_names_are_refused(source, message):
+    with pytest.raises(LlmlabError, match=message) as error:
+        load_config(source)
+    assert "\n" not in str(error.value) and len(str(error.value)) < 1000
+
+
+def test_unreadable_config_file_is_refused(config_file, monkeypatch):
+    path = config_file(json.dumps(TINY))
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)  # chmod 000 does not stop root
+    with pytest.raises(LlmlabError, match="not readable"):
+        load_config(path)
+
+
+# --- attention pairs in closed form ---------------------------------------------------------------
+
+def _patterns(limit: int):
+    yield AttentionPattern("causal")
+    for span in range(1, limit):
+        yield AttentionPattern("sliding", window=span)
+        yield AttentionPattern("strided", stride=span)
+    for window, n_global in itertools.product(range(1, limit), range(1, limit)):
+        yield AttentionPattern("global_local", window=window, n_global=n_global)
+
+
+def test_closed_form_pairs_equal_the_brute_force_mask_sum():
+    for pattern in _patterns(12):
+        for n in range(1, 40):
+            assert pattern.pairs(n) == int(pattern.mask(n).sum()), (pattern, n)
+    for pattern in (AttentionPattern("sliding", window=37), AttentionPattern("strided", stride=29),
+                    AttentionPattern("global_local", window=50, n_global=9)):
+        for n in (127, 128, 129, 500, 1000):
+            assert pattern.pairs(n) == int(pattern.mask(n).sum()), (pattern, n)
+
+
+def test_pairs_at_ten_billion_tokens_are_exact_and_instant():
+    n = 10**10
+    started = time.perf_counter()
+    assert AttentionPattern("causal").pairs(n) == n * (n + 1) // 2
+    assert AttentionPattern("sliding", window=4096).pairs(n) == 4096 * 4097 // 2 + (n - 4096) * 4096
+    # Strided: s keys nearby plus every s-th key behind, about s + n / 2s per query on average.
+    assert AttentionPattern("strided", stride=10**5).mean_keys(n) == pytest.approx(10**5 + n / 2 / 10**5, rel=1e-4)
+    assert AttentionPattern("global_local", window=10, n_global=10).pairs(n) == 55 + (n - 10) * 10 + 55 + (n - 20) * 10
+    result = flops_per_token(_config("llama-3.1-8b"), n)
+    assert result.attention == pytest.approx(2 * 32 * 32 * 256 * (n + 1) / 2)
+    assert time.perf_counter() - started < 1
+
+
+def _web_density(pattern: AttentionPattern, n: int, cells: int = 64, samples: int = 8) -> np.ndarray:
+    """The lab's /api/attention picture before it moved into AttentionPattern.density."""
+    positions = np.linspace(0, n - 1, cells * samples).round().astype(np.int64)
+    visible = pattern.visible(positions[:, None], positions[None, :]).astype(float)
+    return visible.reshape(cells, samples, cells, samples).mean(axis=(1, 3))
+
+
+@pytest.mark.parametrize("n", [65, 1000, 1_000_000, MAX_SPAN])
+def test_density_is_the_labs_picture(n):
+    for pattern in (AttentionPattern("causal"), AttentionPattern("sliding", window=4096),
+                    AttentionPattern("strided", stride=128), AttentionPattern("global_local", window=64, n_global=4)):
+        density = pattern.density(n)
+        assert density.shape == (64, 64)
+        assert np.array_equal(density, _web_density(pattern, n))
+    assert np.array_equal(AttentionPattern("causal").density(500, cells=16, samples=4),
+                          _web_density(AttentionPattern("causal"), 500, 16, 4))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda p: p.pairs(0), "sequence length"),
+        (lambda p: p.pairs(1e10), "whole number"),
+        (lambda p: p.mask(MAX_MASK + 1), "mask length"),
+        (lambda p: p.keys_per_query(MAX_PER_QUERY + 1), "sequence length"),
+        (lambda p: p.density(MAX_SPAN + 1), "sequence length"),
+        (lambda p: p.density(1000, cells=64, samples=10_000), "samples"),
+    ],
+)
+def test_pattern_arrays_are_bounded(call, message):
+    with pytest.raises(LlmlabError, match=message):
+        call(AttentionPattern("sliding", window=8))
+
+
+@pytest.mark.parametrize("window", [2.5, True, -1, MAX_SPAN + 1, "8"])
+def test_pattern_sizes_must_be_whole_and_bounded(window):
+    with pytest.raises(LlmlabError, match="window"):
+        AttentionPattern("sliding", window=window)

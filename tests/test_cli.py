@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from llmlab.arch.config import load_config
+from llmlab.arch.features import resolve
 from llmlab.arch.params import count_params
 from llmlab.cli import main
 from llmlab.laws.allocation import compute_optimal
@@ -48,13 +48,13 @@ def test_inference_optimal_and_isoflop(capsys):
 
 def test_params_from_catalog_and_from_a_config_file(capsys, tmp_path):
     by_name = run_json(capsys, "params", "mixtral-8x7b")
-    assert by_name["total"] == count_params(load_config("mixtral-8x7b")[0]).total
+    assert by_name["total"] == count_params(resolve("mixtral-8x7b")[0]).total
     assert set(by_name["breakdown"]) >= {"embeddings", "attention", "experts", "router", "norms", "head"}
     path = tmp_path / "config.json"
     from llmlab import catalog
 
     path.write_text(json.dumps(catalog.model("qwen3-30b-a3b")["config"]))
-    assert run_json(capsys, "params", str(path))["active"] == count_params(load_config("qwen3-30b-a3b")[0]).active
+    assert run_json(capsys, "params", str(path))["active"] == count_params(resolve("qwen3-30b-a3b")[0]).active
     assert run_json(capsys, "params", str(tmp_path))["total"] > 30e9  # a folder holding config.json
 
 
@@ -85,7 +85,7 @@ def test_human_output_is_readable(capsys):
 
 BAD_CSV_CASES = {
     "missing columns": ("N,loss\n1e9,2.5\n", "needs a header"),
-    "non-numeric": ("N,D,loss\n1e9,abc,2.5\n", "non-numeric"),
+    "non-numeric": ("N,D,loss\n1e9,abc,2.5\n", "not a number"),
     "empty": ("", "needs a header"),
 }
 
@@ -94,14 +94,14 @@ BAD_CSV_CASES = {
     "argv, message",
     [
         (["loss", "--params", "7B", "--tokens", "1T", "--fit", "nope"], "unknown fit"),
-        (["loss", "--params", "0", "--tokens", "1T"], "positive"),
+        (["loss", "--params", "0", "--tokens", "1T"], "at least 1"),
         (["loss", "--params=-7B", "--tokens", "1T"], "positive"),
         (["loss", "--params", "seven", "--tokens", "1T"], "not a number"),
-        (["optimal", "--flops=-1e22"], "positive"),
+        (["optimal", "--flops=-1e22"], "at least"),
         (["params", "gpt-9"], "unknown model"),
         (["params", "missing/config.json"], "does not exist"),
         (["throughput", "llama-3.1-8b", "--gpu", "tpu-v9"], "unknown GPU"),
-        (["throughput", "llama-3.1-8b", "--gpus", "0"], "positive"),
+        (["throughput", "llama-3.1-8b", "--gpus", "0"], "at least 1"),
         (["cost", "--flops", "1e21", "--gpu", "h100", "--mfu", "2"], "mfu"),
         (["cost", "--gpu", "h100"], "--flops"),
         (["memory", "llama-3.1-8b", "--dtype", "fp3"], "invalid choice"),

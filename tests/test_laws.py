@@ -16,7 +16,7 @@ from llmlab.laws.allocation import (
 )
 from llmlab.laws.compute import training_flops, training_flops_with_attention
 from llmlab.laws.cost import training_cost
-from llmlab.laws.parametric import ChinchillaLaw, get_law
+from llmlab.laws.parametric import ChinchillaLaw, extrapolation_warnings, get_law
 
 GOPHER_BUDGET = 5.76e23
 
@@ -24,6 +24,35 @@ GOPHER_BUDGET = 5.76e23
 def test_every_fit_carries_a_source_and_date():
     for name, entry in catalog.fits().items():
         assert entry["source"] and entry["date"], name
+
+
+def test_every_fit_states_the_range_it_was_fitted_on():
+    for name in catalog.fits():
+        fitted = get_law(name).fitted_range
+        assert fitted.source and fitted.params[0] < fitted.params[1] and fitted.tokens[0] < fitted.tokens[1], name
+    # Hoffmann et al. 2022 abstract: 70M to over 16B parameters on 5 to 500 billion tokens.
+    assert get_law("epoch2024").fitted_range.params == (7e7, 1.6e10)
+    assert get_law("chinchilla").fitted_range.tokens == (5e9, 5e11)
+    assert get_law("kaplan2020").fitted_range.params == (768, 1.5e9)  # non-embedding
+
+
+def test_predictions_far_outside_the_fitted_range_are_flagged():
+    assert extrapolation_warnings("chinchilla", 1e13, 1e12) == [
+        "N = 1e+13 is 625× above the largest model fit 'chinchilla' was fitted on (16B): "
+        "treat the prediction as an extrapolation"
+    ]
+    assert extrapolation_warnings("chinchilla", 70e9, 1.4e12) == []  # within 10× of the data: no warning
+    below = extrapolation_warnings(get_law("kaplan2020"), 10, 2e7)
+    assert len(below) == 1 and below[0].startswith("N = 10 is 77× below the smallest model fit 'kaplan2020'")
+    both = extrapolation_warnings("epoch2024", 1e6, 1e14)
+    assert [w.split(" ")[0] for w in both] == ["N", "D"] and "(500B)" in both[1]
+    assert extrapolation_warnings(ChinchillaLaw(E=1.7, A=400, B=400, alpha=0.34, beta=0.28), 1e15, 1e15) == []
+
+
+@pytest.mark.parametrize("params, tokens", [(0, 1e12), (float("nan"), 1e12), (1e9, float("inf")), (1e9, "1e12")])
+def test_extrapolation_check_refuses_non_numbers(params, tokens):
+    with pytest.raises(LlmlabError, match="positive finite"):
+        extrapolation_warnings("chinchilla", params, tokens)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +116,8 @@ def test_kaplan_law_formula_and_optimum():
     # Kaplan's frontier spends more of extra compute on parameters than Chinchilla's does.
     kaplan = np.log(compute_optimal(law, 1e23).params / best.params) / np.log(100)
     hoffmann_law = get_law("chinchilla")
-    hoffmann = np.log(compute_optimal(hoffmann_law, 1e23).params / compute_optimal(hoffmann_law, 1e21).params) / np.log(100)
+    hoffmann_growth = compute_optimal(hoffmann_law, 1e23).params / compute_optimal(hoffmann_law, 1e21).params
+    hoffmann = np.log(hoffmann_growth) / np.log(100)
     assert kaplan > hoffmann
 
 

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from llmlab.errors import LlmlabError
-from llmlab.infer.reasoning import _one_trace, majority_vote, prompt_text, response_text, solve, trace_steps
-from llmlab.infer.tasks import FAMILIES, TEST_ITEMS, TEST_NAMES, TRAIN_ITEMS, check, parse, problems
+from llmlab.reasoning.inference import _one_trace, majority_vote, prompt_text, response_text, solve, trace_steps
+from llmlab.reasoning.tasks import FAMILIES, TEST_ITEMS, TEST_NAMES, TRAIN_ITEMS, check, parse, problems
 from llmlab.nn.model import LlmlabForCausalLM
-from llmlab.train.reasoner import REASONER, REASONER_TRAINING, prepare, train_reasoner
+from llmlab.reasoning.training import REASONER, REASONER_TRAINING, prepare, train_reasoner
 from llmlab.train.runs import RunStore
 from llmlab.train.tokenizer import load_tokenizer
 
@@ -96,6 +96,7 @@ def test_majority_vote():
     assert majority_vote(["x"]) == ("x", {"x": 1})
 
 
+@pytest.mark.slow
 def test_short_training_beats_chance(tmp_path):
     """A couple of hundred steps of a small model from scratch, on a fixed seed: the response loss
     falls far below a uniform guess (ln 512 = 6.2 nats) and the model answers in the task's format,
@@ -126,7 +127,7 @@ def test_short_training_beats_chance(tmp_path):
 def test_scratchpad_columns_spell_out_the_result():
     import random
 
-    from llmlab.infer.tasks import scratchpad
+    from llmlab.reasoning.tasks import scratchpad
 
     rng = random.Random(0)
     for _ in range(500):

@@ -7,14 +7,17 @@ know which model family they are looking at.
 
 from __future__ import annotations
 
-import json
+import os
+import reprlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from llmlab import catalog
 from llmlab.arch.patterns import AttentionPattern
 from llmlab.errors import LlmlabError
+from llmlab.userfiles import read_text
 
 FULL, SLIDING = "full_attention", "sliding_attention"
 
@@ -88,36 +91,87 @@ SUPPORTED_MODEL_TYPES = (
 )
 
 
+MAX_LAYERS = 10_000
+# Upper bounds on every integer field: far above any released model (16k hidden, 128 layers, 256k
+# vocabulary, 256 experts) yet small enough that per-layer tuples and parameter products stay cheap.
+# A field past its bound is a typo or a hostile file, never a model.
+MAXIMUM = {
+    "hidden_size": 2**20, "num_hidden_layers": MAX_LAYERS, "num_attention_heads": 2**14,
+    "num_key_value_heads": 2**14, "head_dim": 2**14, "vocab_size": 2**24, "intermediate_size": 2**22,
+    "moe_intermediate_size": 2**22, "max_position_embeddings": 2**27, "sliding_window": 2**27,
+    "max_window_layers": MAX_LAYERS, "num_local_experts": 2**16, "num_experts": 2**16, "n_routed_experts": 2**16,
+    "num_experts_per_tok": 2**16, "n_shared_experts": 2**16, "decoder_sparse_step": MAX_LAYERS,
+    "first_k_dense_replace": MAX_LAYERS, "moe_layer_freq": MAX_LAYERS, "q_lora_rank": 2**20, "kv_lora_rank": 2**20,
+    "qk_nope_head_dim": 2**14, "qk_rope_head_dim": 2**14, "v_head_dim": 2**14,
+}
+CONFIG_MAX_BYTES = 4 * 2**20  # real config.json files are a few kB
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message, cut short so that a hostile config cannot flood the terminal."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"a {value.bit_length()}-bit number"
+    return reprlib.repr(value)
+
+
 def _int(cfg: dict[str, Any], key: str, default: int | None = None, minimum: int = 1) -> int:
     value = cfg.get(key, default)
     if value is None:
         raise LlmlabError(f"config field {key!r} is missing: add it to config.json")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-        raise LlmlabError(f"config field {key!r} must be an integer, got {value!r}")
-    if value < minimum:
-        raise LlmlabError(f"config field {key!r} must be at least {minimum}, got {value!r}")
-    return int(value)
+    if isinstance(value, float) and value.is_integer():  # NaN and infinities are not
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LlmlabError(f"config field {key!r} must be a whole number, got {_shown(value)}")
+    if not minimum <= value <= MAXIMUM[key]:
+        raise LlmlabError(
+            f"config field {key!r} must be from {minimum} to {MAXIMUM[key]:,}, got {_shown(value)}"
+        )
+    return value
+
+
+def _flag(cfg: dict[str, Any], key: str, default: bool) -> bool:
+    """A true/false field; a string such as "false" would otherwise read as true."""
+    value = cfg.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise LlmlabError(f"config field {key!r} must be true or false, got {_shown(value)}")
+    return value
 
 
 def _layer_types(cfg: dict[str, Any], layers: int, default: Callable[[int], str]) -> tuple[str, ...]:
     given = cfg.get("layer_types")
     if given is None:
         return tuple(default(i) for i in range(layers))
-    if len(given) != layers or any(t not in (FULL, SLIDING) for t in given):
+    if not isinstance(given, list) or len(given) != layers or any(t not in (FULL, SLIDING) for t in given):
         raise LlmlabError(
-            f"config field 'layer_types' must list {layers} entries of {FULL!r} or {SLIDING!r}"
+            f"config field 'layer_types' must list {layers} entries of {FULL!r} or {SLIDING!r}, "
+            f"got {_shown(given)}"
         )
     return tuple(given)
+
+
+def _layer_numbers(cfg: dict[str, Any], key: str, layers: int) -> frozenset[int]:
+    given = cfg.get(key)
+    if given is None:
+        return frozenset()
+    if not isinstance(given, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < layers for i in given
+    ):
+        raise LlmlabError(
+            f"config field {key!r} must list layer numbers from 0 to {layers - 1}, got {_shown(given)}"
+        )
+    return frozenset(given)
 
 
 def from_hf(cfg: dict[str, Any]) -> ArchConfig:
     """Validate a Hugging Face config dict and derive the per-layer structure."""
     if not isinstance(cfg, dict):
-        raise LlmlabError("config.json must hold a JSON object")
+        raise LlmlabError(f"a model config must be a JSON object of Hugging Face fields, got {_shown(cfg)}")
     model_type = cfg.get("model_type")
     if model_type not in SUPPORTED_MODEL_TYPES:
         raise LlmlabError(
-            f"config field 'model_type' is {model_type!r}, which is not supported: "
+            f"config field 'model_type' is {_shown(model_type)}, which is not supported: "
             f"use one of {', '.join(SUPPORTED_MODEL_TYPES)}"
         )
     hidden = _int(cfg, "hidden_size")
@@ -141,11 +195,11 @@ def from_hf(cfg: dict[str, Any]) -> ArchConfig:
         model_type=model_type, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
         num_key_value_heads=kv_heads, head_dim=head_dim, vocab_size=_int(cfg, "vocab_size"),
         intermediate_size=_int(cfg, "intermediate_size"),
-        tie_word_embeddings=bool(cfg.get("tie_word_embeddings", model_type == "gemma2")),
+        tie_word_embeddings=_flag(cfg, "tie_word_embeddings", model_type == "gemma2"),
         max_position_embeddings=_int(cfg, "max_position_embeddings", 0, minimum=0),
         sliding_window=window,
-        qkv_bias=bool(cfg.get("attention_bias", False)), o_bias=bool(cfg.get("attention_bias", False)),
-        mlp_bias=bool(cfg.get("mlp_bias", False)),
+        qkv_bias=_flag(cfg, "attention_bias", False), o_bias=_flag(cfg, "attention_bias", False),
+        mlp_bias=_flag(cfg, "mlp_bias", False),
     )
     all_sliding = lambda i: SLIDING if window else FULL  # noqa: E731 - Mistral/Mixtral: every layer
     alternating = lambda i: SLIDING if i % 2 == 0 else FULL  # noqa: E731 - Gemma 2, gpt-oss: even layers slide
@@ -158,7 +212,7 @@ def from_hf(cfg: dict[str, Any]) -> ArchConfig:
     elif model_type in ("mistral", "mixtral"):
         fields.update(layer_types=_layer_types(cfg, layers, all_sliding), moe_layers=dense)
     elif model_type in ("qwen2", "qwen3", "qwen3_moe"):
-        use_window = bool(cfg.get("use_sliding_window", False)) and window is not None
+        use_window = _flag(cfg, "use_sliding_window", False) and window is not None
         first_sliding = _int(cfg, "max_window_layers", layers, minimum=0)
         fields.update(
             layer_types=_layer_types(cfg, layers, lambda i: SLIDING if use_window and i >= first_sliding else FULL),
@@ -207,7 +261,7 @@ def _experts(cfg: dict[str, Any], model_type: str, layers: int) -> dict[str, Any
                       moe_intermediate_size=_int(cfg, "intermediate_size"))
     elif model_type == "qwen3_moe":
         step = _int(cfg, "decoder_sparse_step", 1)
-        dense_only = set(cfg.get("mlp_only_layers") or [])
+        dense_only = _layer_numbers(cfg, "mlp_only_layers", layers)
         result.update(
             moe_layers=tuple(i not in dense_only and (i + 1) % step == 0 for i in range(layers)),
             moe_intermediate_size=_int(cfg, "moe_intermediate_size"),
@@ -223,17 +277,20 @@ def _experts(cfg: dict[str, Any], model_type: str, layers: int) -> dict[str, Any
     return result
 
 
-def load_config(source: str) -> tuple[ArchConfig, str]:
-    """A catalog model name or a path to a config.json; returns the config and its display name."""
+def read_config(source: str) -> str | dict[str, Any]:
+    """The CLI's config argument: a catalog model name stays a name; a config.json, or a folder holding
+    one, is read into its JSON object (named by its path)."""
+    if not (source.endswith(".json") or "/" in source or os.path.lexists(source)):
+        catalog.model(source)  # an unknown name: the error lists the catalog's models
+        return source
     path = Path(source)
-    if path.is_dir():
+    if os.path.isdir(path):
         path = path / "config.json"
-    if path.is_file():
-        try:
-            raw = json.loads(path.read_text("utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise LlmlabError(f"{path} is not valid JSON ({error}); pass a Hugging Face config.json") from None
-        return from_hf(raw), str(path)
-    if source.endswith(".json") or "/" in source:
-        raise LlmlabError(f"config file {source!r} does not exist")
-    return from_hf(catalog.model(source)["config"]), source.lower()
+        if not os.path.lexists(path):
+            raise LlmlabError(
+                f"folder {_shown(source)} has no config.json: pass a Hugging Face model folder or its config.json"
+            )
+    raw = catalog.parse_json(read_text(path, "config file", CONFIG_MAX_BYTES), str(path), "a Hugging Face config.json")
+    if not isinstance(raw, dict):
+        raise LlmlabError(f"{path} must hold a JSON object of Hugging Face config fields, but holds {_shown(raw)}")
+    return {**raw, "_name_or_path": str(path)}

@@ -8,37 +8,38 @@ window, ...). Training = 3 × forward (backward costs twice the forward; Kaplan 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from pydantic import computed_field
 
 from llmlab.arch.config import ArchConfig
 from llmlab.arch.params import count_params
 from llmlab.arch.patterns import AttentionPattern
+from llmlab.schema import Result
 
 TRAINING_MULTIPLIER = 3
 
 
-@dataclass(frozen=True)
-class FlopsPerToken:
+class FlopsPerToken(Result):
     context: int
     matmul: float
     attention: float
 
+    @computed_field
     @property
     def forward(self) -> float:
         return self.matmul + self.attention
 
+    @computed_field
     @property
     def training(self) -> float:
         return TRAINING_MULTIPLIER * self.forward
 
-    def as_dict(self) -> dict:
-        return {**asdict(self), "forward": self.forward, "training": self.training}
-
 
 def matmul_params(cfg: ArchConfig) -> int:
-    """Active weights a token multiplies by: everything active but the embedding lookup and norms."""
+    """Active weights a token multiplies by: everything active but the embedding lookup and norms, with
+    the output projection counted even when it shares the embedding's weights (tied: no head params)."""
     active = count_params(cfg).active_breakdown
-    return sum(active.values()) - active["embeddings"] - active["norms"]
+    output_projection = cfg.vocab_size * cfg.hidden_size
+    return sum(active.values()) - active["embeddings"] - active["norms"] - active["head"] + output_projection
 
 
 def attention_flops_per_token(cfg: ArchConfig, context: int, pattern: AttentionPattern | None = None) -> float:

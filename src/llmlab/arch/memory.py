@@ -8,11 +8,12 @@ stop growing: counting them at full context is the over-estimate users keep repo
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from pydantic import computed_field
 
 from llmlab.arch.config import SLIDING, ArchConfig
 from llmlab.arch.params import count_params
 from llmlab.errors import LlmlabError
+from llmlab.schema import Result
 
 BYTES_PER_VALUE = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 
@@ -60,8 +61,7 @@ def kv_cache_bytes(cfg: ArchConfig, context: int, batch: int = 1, dtype: str = "
     return tokens * per_layer * batch
 
 
-@dataclass(frozen=True)
-class InferenceMemory:
+class InferenceMemory(Result):
     dtype: str
     kv_dtype: str
     context: int
@@ -70,12 +70,10 @@ class InferenceMemory:
     kv_cache: float
     kv_bytes_per_token: float
 
+    @computed_field
     @property
     def total(self) -> float:
         return self.weights + self.kv_cache
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "total": self.total}
 
 
 def inference_memory(cfg: ArchConfig, context: int, batch: int = 1, dtype: str = "bf16",
@@ -90,7 +88,26 @@ def inference_memory(cfg: ArchConfig, context: int, batch: int = 1, dtype: str =
     )
 
 
-def training_memory(cfg: ArchConfig, context: int, batch: int = 1, flash_attention: bool = True) -> dict:
+def kv_cache_bytes_if_all_full(cfg: ArchConfig, context: int, batch: int = 1, dtype: str = "bf16") -> float:
+    """The cache if every layer kept every token: what calculators that ignore sliding windows report."""
+    return kv_bytes_per_token(cfg, dtype) * context * batch
+
+
+class TrainingMemory(Result):
+    breakdown: dict[str, float]
+    context: int
+    batch: int
+    flash_attention: bool
+    assumptions: str = ("bf16 weights/grads, fp32 master + AdamW moments (16 B/param); "
+                        "activations per Korthikanti et al. 2022 eq. 1, no recomputation")
+
+    @computed_field
+    @property
+    def total(self) -> float:
+        return sum(self.breakdown.values())
+
+
+def training_memory(cfg: ArchConfig, context: int, batch: int = 1, flash_attention: bool = True) -> TrainingMemory:
     """Bytes for mixed-precision AdamW training without sharding or recomputation."""
     if context < 1 or batch < 1:
         raise LlmlabError("context and batch must be at least 1")
@@ -100,7 +117,4 @@ def training_memory(cfg: ArchConfig, context: int, batch: int = 1, flash_attenti
     if not flash_attention:
         per_layer += ATTENTION_SCORE_BYTES * cfg.num_attention_heads * context * context * batch
     state["activations"] = per_layer * cfg.num_hidden_layers
-    return {"breakdown": state, "total": sum(state.values()), "context": context, "batch": batch,
-            "flash_attention": flash_attention,
-            "assumptions": "bf16 weights/grads, fp32 master + AdamW moments (16 B/param); "
-                           "activations per Korthikanti et al. 2022 eq. 1, no recomputation"}
+    return TrainingMemory(breakdown=state, context=context, batch=batch, flash_attention=flash_attention)

@@ -10,46 +10,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic import computed_field
 
 from llmlab.arch.config import ArchConfig
+from llmlab.schema import Result
 
 COMPONENTS = ("embeddings", "attention", "mlp", "shared_experts", "experts", "router", "norms", "head")
 
 
-@dataclass(frozen=True)
-class ParamCount:
+class ParamCount(Result):
     breakdown: dict[str, int]
     active_breakdown: dict[str, int]
+    active_convention: str = ("active counts the input embedding and output head; "
+                              "active_without_embedding drops the input embedding")
 
+    @computed_field
     @property
     def total(self) -> int:
         return sum(self.breakdown.values())
 
+    @computed_field
     @property
     def active(self) -> int:
+        """Everything a token touches, the input embedding row and output head included."""
         return sum(self.active_breakdown.values())
 
+    @computed_field
     @property
     def active_without_embedding(self) -> int:
+        """The gpt-oss convention: the input embedding is a lookup, not a matmul."""
         return self.active - self.active_breakdown["embeddings"]
 
+    @computed_field
     @property
     def non_embedding(self) -> int:
         """Kaplan et al.'s N: everything but the embedding and output tables."""
         return self.total - self.breakdown["embeddings"] - self.breakdown["head"]
-
-    def as_dict(self) -> dict:
-        return {
-            "total": self.total,
-            "active": self.active,
-            "active_without_embedding": self.active_without_embedding,
-            "non_embedding": self.non_embedding,
-            "active_convention": "active counts the input embedding and output head; "
-                                 "active_without_embedding drops the input embedding",
-            "breakdown": dict(self.breakdown),
-            "active_breakdown": dict(self.active_breakdown),
-        }
 
 
 def attention_params(cfg: ArchConfig) -> int:

@@ -10,14 +10,13 @@ Several GPUs are treated as ideal tensor parallelism (memory and bandwidth add u
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-
 from llmlab import catalog
 from llmlab.arch.config import ArchConfig
 from llmlab.arch.flops import flops_per_token
 from llmlab.arch.memory import bytes_per_value, inference_memory
 from llmlab.arch.params import count_params
 from llmlab.errors import LlmlabError
+from llmlab.schema import Result
 
 DEFAULT_BANDWIDTH_UTIL = 1.0  # the bound; measured decode lands at ~50-70% of it (llmfit PR #137)
 DEFAULT_PREFILL_MFU = 0.5     # Sardana et al. 2024 companion code's prefill MFU
@@ -38,8 +37,7 @@ def decode_weight_bytes(cfg: ArchConfig, batch: int, dtype: str) -> float:
     return params * bytes_per_value(dtype)
 
 
-@dataclass(frozen=True)
-class Throughput:
+class Throughput(Result):
     gpu: str
     gpus: int
     dtype: str
@@ -57,9 +55,6 @@ class Throughput:
     bandwidth_util: float
     prefill_mfu: float
     peak_tflops: float
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def throughput(cfg: ArchConfig, gpu: str, gpus: int = 1, dtype: str = "bf16", context: int = 4096,

@@ -10,36 +10,38 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import numpy as np
 from scipy.optimize import minimize_scalar
+
+from pydantic import computed_field
 
 from llmlab.errors import LlmlabError
 from llmlab.laws.compute import training_flops
 from llmlab.laws.parametric import ChinchillaLaw, Law
+from llmlab.schema import Result
 
 CHINCHILLA_TOKENS_PER_PARAM = 20.0
 INFERENCE_FLOPS_PER_PARAM_PER_TOKEN = 2.0
+MAX_REACHABLE_PARAMS = 1e20  # past this a target is a numerical artefact, not a model anyone trains
 
 
-@dataclass(frozen=True)
-class Allocation:
+class Allocation(Result):
+    """A model size N and its training tokens D, with the loss the law predicts and C = 6ND."""
+
     params: float
     tokens: float
     loss: float
     flops: float
 
+    @computed_field
     @property
     def tokens_per_param(self) -> float:
         return self.tokens / self.params
 
-    def as_dict(self) -> dict[str, float]:
-        return {**asdict(self), "tokens_per_param": self.tokens_per_param}
-
 
 def _allocation(law: Law, params: float, tokens: float) -> Allocation:
-    return Allocation(params, tokens, float(law.loss(params, tokens)), training_flops(params, tokens))
+    return Allocation(params=params, tokens=tokens, loss=float(law.loss(params, tokens)),
+                      flops=training_flops(params, tokens))
 
 
 def compute_optimal(law: Law, flops: float) -> Allocation:
@@ -86,43 +88,45 @@ def efficient_frontier(law: Law, flops: np.ndarray) -> list[Allocation]:
     return [compute_optimal(law, float(c)) for c in np.asarray(flops, float)]
 
 
-@dataclass(frozen=True)
-class InferenceAwarePlan:
+def lifetime_flops(model: Allocation, inference_tokens: float) -> float:
+    """Training plus serving compute: 6ND + 2N per inference token."""
+    return model.flops + INFERENCE_FLOPS_PER_PARAM_PER_TOKEN * model.params * inference_tokens
+
+
+class InferenceAwarePlan(Result):
     target_loss: float
     inference_tokens: float
     inference_aware: Allocation
     compute_optimal: Allocation
 
-    @staticmethod
-    def lifetime_flops(model: Allocation, inference_tokens: float) -> float:
-        return model.flops + INFERENCE_FLOPS_PER_PARAM_PER_TOKEN * model.params * inference_tokens
+    @computed_field
+    @property
+    def lifetime_flops_inference_aware(self) -> float:
+        return lifetime_flops(self.inference_aware, self.inference_tokens)
 
+    @computed_field
+    @property
+    def lifetime_flops_compute_optimal(self) -> float:
+        return lifetime_flops(self.compute_optimal, self.inference_tokens)
+
+    @computed_field
     @property
     def flops_saved(self) -> float:
-        return self.lifetime_flops(self.compute_optimal, self.inference_tokens) - self.lifetime_flops(
-            self.inference_aware, self.inference_tokens
-        )
+        return self.lifetime_flops_compute_optimal - self.lifetime_flops_inference_aware
 
+    @computed_field
     @property
     def saving_fraction(self) -> float:
-        return self.flops_saved / self.lifetime_flops(self.compute_optimal, self.inference_tokens)
-
-    def as_dict(self) -> dict:
-        return {
-            "target_loss": self.target_loss,
-            "inference_tokens": self.inference_tokens,
-            "inference_aware": self.inference_aware.as_dict(),
-            "compute_optimal": self.compute_optimal.as_dict(),
-            "lifetime_flops_inference_aware": self.lifetime_flops(self.inference_aware, self.inference_tokens),
-            "lifetime_flops_compute_optimal": self.lifetime_flops(self.compute_optimal, self.inference_tokens),
-            "flops_saved": self.flops_saved,
-            "saving_fraction": self.saving_fraction,
-        }
+        return self.flops_saved / self.lifetime_flops_compute_optimal
 
 
 def _cheapest_at_loss(law: Law, target: float, inference_tokens: float) -> Allocation:
     """Minimise 6·N·D + 2·N·D_inf over N with D chosen so that L(N, D) = target."""
-    floor = np.log(law.min_params_for_loss(target))
+    smallest = law.min_params_for_loss(target)
+    if not smallest < MAX_REACHABLE_PARAMS:
+        raise LlmlabError(f"target loss {target:g} is out of reach under {law.name}: no model below "
+                          f"{MAX_REACHABLE_PARAMS:.0e} parameters gets there; aim higher")
+    floor = np.log(smallest)
 
     def lifetime(log_n: float) -> float:
         n = np.exp(log_n)

@@ -6,17 +6,15 @@ catalog (vendor sheets print sparse ones, twice as large).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 from llmlab import catalog
 from llmlab.errors import LlmlabError
+from llmlab.schema import Result
 
 DEFAULT_MFU = 0.4
 PRECISIONS = ("bf16", "fp8")
 
 
-@dataclass(frozen=True)
-class RunCost:
+class RunCost(Result):
     flops: float
     gpu: str
     gpus: int
@@ -27,9 +25,6 @@ class RunCost:
     gpu_hours: float
     wall_clock_hours: float
     dollars: float
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def training_cost(

@@ -2,25 +2,31 @@
 
 Objective: sum of Huber_delta( LSE(a - alpha·log N, b - beta·log D, e) - log L ), delta = 1e-3,
 with A = e^a, B = e^b, E = e^e. The paper runs L-BFGS from each of 4,500 grid starts. Most of
-those runs end in the same basin, so here the whole grid is scored in one vectorised pass, only
+those runs end in the same basin, so here the whole grid is scored in vectorised chunks, only
 the most promising few starts are refined, and every refinement uses the analytic gradient.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 
 import numpy as np
+from pydantic import computed_field
 from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
 
 from llmlab.errors import LlmlabError
 from llmlab.laws.parametric import ChinchillaLaw
-from llmlab.laws.runs import Runs
+from llmlab.laws.runs import MIN_RUNS, Runs
+from llmlab.schema import Result
 
 HUBER_DELTA = 1e-3
 PARAM_NAMES = ("E", "A", "B", "alpha", "beta")
+MAX_BOOTSTRAP = 1000
+# Grid starts × runs scored at once: ~1 MB per array (~25 MB peak, whatever the number of runs),
+# and small enough to stay in cache, which is as fast as scoring the whole grid in one pass.
+SCORE_CHUNK = 2**17
+SAME_RATIO_RTOL = 1e-9
 
 
 def hoffmann_grid() -> np.ndarray:
@@ -75,25 +81,29 @@ def objective_and_gradient(theta: np.ndarray, log_n: np.ndarray, log_d: np.ndarr
     return float(_huber(residual, delta).sum()), grad
 
 
-@dataclass(frozen=True)
-class Fit:
-    law: ChinchillaLaw
+class Fit(Result):
+    """The fitted constants of L = E + A/N^alpha + B/D^beta, with percentile-bootstrap 95% intervals."""
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
     objective: float
     points: int
-    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] = {}
     bootstrap: int = 0
 
-    def as_dict(self) -> dict:
-        law = self.law
-        result = {
-            "E": law.E, "A": law.A, "B": law.B, "alpha": law.alpha, "beta": law.beta,
-            "a": law.beta / (law.alpha + law.beta),
-            "objective": self.objective, "points": self.points,
-        }
-        if self.intervals:
-            result["intervals"] = {k: list(v) for k, v in self.intervals.items()}
-            result["bootstrap"] = self.bootstrap
-        return result
+    @computed_field
+    @property
+    def a(self) -> float:
+        """N* ∝ C^a at the compute-optimal frontier: a = beta / (alpha + beta)."""
+        return self.beta / (self.alpha + self.beta)
+
+    @property
+    def law(self) -> ChinchillaLaw:
+        return ChinchillaLaw(E=self.E, A=self.A, B=self.B, alpha=self.alpha, beta=self.beta, name="fitted",
+                             source="fitted here (Hoffmann et al. 2022 App. D.2 procedure)")
 
 
 def _refine(theta0: np.ndarray, data: tuple[np.ndarray, ...], delta: float) -> tuple[np.ndarray, float]:
@@ -104,9 +114,17 @@ def _refine(theta0: np.ndarray, data: tuple[np.ndarray, ...], delta: float) -> t
     return result.x, float(result.fun)
 
 
-def _best_theta(data: tuple[np.ndarray, ...], delta: float, starts: np.ndarray, refine: int) -> tuple[np.ndarray, float]:
-    scores = objective(starts, *data, delta=delta)
-    order = np.argsort(scores, kind="stable")[:refine]
+def grid_scores(starts: np.ndarray, data: tuple[np.ndarray, ...], delta: float = HUBER_DELTA) -> np.ndarray:
+    """``objective`` at every start, a chunk of starts at a time so memory stays flat however many runs."""
+    log_n, log_d, log_loss = data
+    rows = max(1, SCORE_CHUNK // log_n.size)
+    return np.concatenate([objective(starts[i:i + rows], log_n, log_d, log_loss, delta)
+                           for i in range(0, len(starts), rows)])
+
+
+def _best_theta(data: tuple[np.ndarray, ...], delta: float, starts: np.ndarray,
+                refine: int) -> tuple[np.ndarray, float]:
+    order = np.argsort(grid_scores(starts, data, delta), kind="stable")[:refine]
     return min((_refine(starts[i], data, delta) for i in order), key=lambda pair: pair[1])
 
 
@@ -117,13 +135,40 @@ def _law(theta: np.ndarray, name: str) -> ChinchillaLaw:
                          source="fitted here (Hoffmann et al. 2022 App. D.2 procedure)")
 
 
+def _check_identifiable(runs: Runs) -> None:
+    """Refuse runs that cannot determine all five constants: any 'optimum' would be arbitrary."""
+    if len(runs) < MIN_RUNS:
+        raise LlmlabError(f"fitting five constants needs at least {MIN_RUNS} runs, got {len(runs)}")
+    for values, symbol, what in ((runs.params, "N", "model sizes"), (runs.tokens, "D", "token counts")):
+        if np.unique(values).size < 2:
+            raise LlmlabError(
+                f"every run has the same {symbol} = {values[0]:.4g}, so the data cannot determine how loss "
+                f"falls with {symbol}: add runs at two or more {what}"
+            )
+    ratio = runs.tokens / runs.params
+    if np.all(np.abs(ratio - ratio[0]) <= SAME_RATIO_RTOL * ratio[0]):
+        raise LlmlabError(
+            f"every run has the same {ratio[0]:.4g} tokens per parameter (D/N), so alpha and beta cannot be "
+            "separated: add runs at several tokens-per-parameter ratios (e.g. 5, 20 and 100 for one model size)"
+        )
+    points = np.unique(np.column_stack([runs.params, runs.tokens]), axis=0).shape[0]
+    if points < MIN_RUNS:
+        raise LlmlabError(
+            f"fitting five constants needs runs at {MIN_RUNS} or more distinct (N, D) points, got {points}: "
+            "add runs at other model sizes and token counts"
+        )
+
+
 def fit_runs(runs: Runs, bootstrap: int = 0, seed: int = 0, delta: float = HUBER_DELTA,
              refine: int = 16) -> Fit:
     """Best fit over the Hoffmann grid, plus percentile bootstrap 95% intervals if ``bootstrap > 0``."""
-    if len(runs) < 5:
-        raise LlmlabError(f"fitting five constants needs at least 5 runs, got {len(runs)}")
-    if bootstrap < 0:
-        raise LlmlabError(f"--bootstrap must be zero or more, got {bootstrap}")
+    _check_identifiable(runs)
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or not 0 <= bootstrap <= MAX_BOOTSTRAP:
+        raise LlmlabError(
+            f"bootstrap must be a whole number of resamples from 0 to {MAX_BOOTSTRAP:,}, got {bootstrap!r}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise LlmlabError(f"seed must be a whole number, zero or more, got {seed!r}")
     data = (np.log(runs.params), np.log(runs.tokens), np.log(runs.loss))
     starts = hoffmann_grid()
     theta, value = _best_theta(data, delta, starts, refine)
@@ -139,5 +184,6 @@ def fit_runs(runs: Runs, bootstrap: int = 0, seed: int = 0, delta: float = HUBER
             samples.append([law.E, law.A, law.B, law.alpha, law.beta, law.beta / (law.alpha + law.beta)])
         low, high = np.percentile(np.array(samples), [2.5, 97.5], axis=0)
         intervals = {name: (float(lo), float(hi)) for name, lo, hi in zip((*PARAM_NAMES, "a"), low, high)}
-    return Fit(law=_law(theta, "fitted"), objective=value, points=len(runs), intervals=intervals,
+    law = _law(theta, "fitted")
+    return Fit(E=law.E, A=law.A, B=law.B, alpha=law.alpha, beta=law.beta, objective=value, points=len(runs), intervals=intervals,
                bootstrap=bootstrap)

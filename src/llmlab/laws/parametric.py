@@ -5,18 +5,34 @@ Two functional forms cover the literature this package uses:
 * Chinchilla (Hoffmann et al. 2022): L = E + A / N^alpha + B / D^beta, N = all parameters.
 * Kaplan et al. 2020 eq. (1.5): L = [(N_c / N)^(alpha_N / alpha_D) + D_c / D]^alpha_D,
   where N counts NON-embedding parameters only.
+
+A fit is measured on runs of limited size; ``extrapolation_warnings`` says when a question lies far
+outside them, where the power law is an assumption rather than a measurement.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from llmlab import catalog
 from llmlab.errors import LlmlabError
+from llmlab.units import human
+
+EXTRAPOLATION_FACTOR = 10  # warn when N or D lies this far outside the fitted range
+
+
+@dataclass(frozen=True)
+class FittedRange:
+    """The model sizes and token counts a fit was measured on, with where that is stated."""
+
+    params: tuple[float, float]
+    tokens: tuple[float, float]
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,7 @@ class ChinchillaLaw:
     name: str = "custom"
     source: str = ""
     params_convention: str = "total parameters including embeddings"
+    fitted_range: FittedRange | None = None
 
     def loss(self, params: ArrayLike, tokens: ArrayLike) -> np.ndarray:
         n, d = np.asarray(params, float), np.asarray(tokens, float)
@@ -56,6 +73,7 @@ class KaplanLaw:
     name: str = "kaplan2020"
     source: str = ""
     params_convention: str = "non-embedding parameters"
+    fitted_range: FittedRange | None = None
 
     def loss(self, params: ArrayLike, tokens: ArrayLike) -> np.ndarray:
         n, d = np.asarray(params, float), np.asarray(tokens, float)
@@ -71,25 +89,51 @@ class KaplanLaw:
     def min_params_for_loss(self, target: float) -> float:
         if target <= 0:
             raise LlmlabError(f"target loss must be positive, got {target}")
-        return self.N_c / target ** (1 / self.alpha_N)
+        return float(np.exp(np.log(self.N_c) - np.log(target) / self.alpha_N))  # logs: tiny targets give inf
 
 
-Law = Union[ChinchillaLaw, KaplanLaw]
+Law = ChinchillaLaw | KaplanLaw
 
 
 def get_law(name: str) -> Law:
     """A published fit by catalog name (``chinchilla``, ``chinchilla-rounded``, ``epoch2024``, ``kaplan2020``)."""
     entry = catalog.fit(name)
     key = name.strip().lower()
+    fitted = entry["fitted_range"]
+    common = dict(name=key, source=entry["source"], params_convention=entry["params_convention"],
+                  fitted_range=FittedRange(tuple(fitted["params"]), tuple(fitted["tokens"]), fitted["source"]))
     if entry["form"] == "kaplan":
-        return KaplanLaw(
-            alpha_N=entry["alpha_N"], alpha_D=entry["alpha_D"], N_c=entry["N_c"], D_c=entry["D_c"],
-            name=key, source=entry["source"], params_convention=entry["params_convention"],
+        return KaplanLaw(alpha_N=entry["alpha_N"], alpha_D=entry["alpha_D"], N_c=entry["N_c"], D_c=entry["D_c"],
+                         **common)
+    return ChinchillaLaw(E=entry["E"], A=entry["A"], B=entry["B"], alpha=entry["alpha"], beta=entry["beta"], **common)
+
+
+def extrapolation_warnings(law: Law | str, params: float, tokens: float) -> list[str]:
+    """One warning for N and one for D when it lies over 10× outside the range the fit was measured on.
+
+    A law with no recorded range (a custom one) gets none: there is nothing to compare with.
+    """
+    law = get_law(law) if isinstance(law, str) else law
+    if law.fitted_range is None:
+        return []
+    warnings: list[str] = []
+    for symbol, value, (low, high), small, large in (
+        ("N", params, law.fitted_range.params, "smallest model", "largest model"),
+        ("D", tokens, law.fitted_range.tokens, "fewest tokens", "most tokens"),
+    ):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (math.isfinite(value) and value > 0):
+            raise LlmlabError(f"{symbol} must be a positive finite number, got {value!r}")
+        if value > EXTRAPOLATION_FACTOR * high:
+            ratio, where, edge, bound = value / high, "above", large, high
+        elif value < low / EXTRAPOLATION_FACTOR:
+            ratio, where, edge, bound = low / value, "below", small, low
+        else:
+            continue
+        warnings.append(
+            f"{symbol} = {value:.3g} is {ratio:,.0f}× {where} the {edge} fit {law.name!r} was fitted on "
+            f"({human(bound)}): treat the prediction as an extrapolation"
         )
-    return ChinchillaLaw(
-        E=entry["E"], A=entry["A"], B=entry["B"], alpha=entry["alpha"], beta=entry["beta"],
-        name=key, source=entry["source"], params_convention=entry["params_convention"],
-    )
+    return warnings
 
 
 def fit_names() -> list[str]:

@@ -61,10 +61,11 @@ def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
 class KVCache:
     """Preallocated keys and values for every layer; `position` counts the tokens already stored."""
 
-    def __init__(self, config: ModelConfig, batch: int, length: int, dtype: torch.dtype = torch.float32) -> None:
+    def __init__(self, config: ModelConfig, batch: int, length: int, dtype: torch.dtype = torch.float32,
+                 device: torch.device | str = "cpu") -> None:
         shape = (batch, config.num_key_value_heads, length, config.head_dim)
-        self.keys = [torch.zeros(shape, dtype=dtype) for _ in range(config.num_hidden_layers)]
-        self.values = [torch.zeros(shape, dtype=dtype) for _ in range(config.num_hidden_layers)]
+        self.keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(config.num_hidden_layers)]
+        self.values = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(config.num_hidden_layers)]
         self.position = 0
 
     def update(self, layer: int, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
@@ -230,13 +231,13 @@ class LlmlabForCausalLM(nn.Module):
         if isinstance(module, (nn.Linear, nn.Embedding)):
             nn.init.normal_(module.weight, std=self.config.initializer_range)
 
-    def attention_mask(self, start: int, length: int) -> Tensor | None:
-        """(T, S) booleans from the config's pattern; None lets SDPA use its fused causal path."""
+    def attention_mask(self, start: int, length: int, device: torch.device | str = "cpu") -> Tensor | None:
+        """(T, S) booleans on ``device`` from the config's pattern; None lets SDPA use its fused causal path."""
         pattern = self.config.pattern
         if pattern.kind == "causal" and (start == 0 or length == 1):
             return None  # SDPA's causal path, or one new token that may see every cached key
-        queries = torch.arange(start, start + length)[:, None]
-        keys = torch.arange(start + length)[None, :]
+        queries = torch.arange(start, start + length, device=device)[:, None]
+        keys = torch.arange(start + length, device=device)[None, :]
         return pattern.visible(queries, keys)
 
     def forward(self, input_ids: Tensor, targets: Tensor | None = None,
@@ -246,7 +247,7 @@ class LlmlabForCausalLM(nn.Module):
         start = cache.position if cache is not None else 0
         x = self.model.embed_tokens(input_ids)                                                 # (B, T, C)
         cos, sin = self.model.rotary_emb(start, t, x.dtype)
-        mask = self.attention_mask(start, t)
+        mask = self.attention_mask(start, t, input_ids.device)
         router_logits = []
         for layer in self.model.layers:
             x, logits_e = layer(x, cos, sin, mask, cache)

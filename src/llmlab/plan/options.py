@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from pydantic import computed_field
 
 from llmlab import catalog
 from llmlab.arch.config import from_hf
@@ -20,26 +20,34 @@ from llmlab.laws.allocation import compute_optimal, inference_aware
 from llmlab.laws.cost import training_cost
 from llmlab.laws.parametric import get_law
 from llmlab.plan.request import PlanRequest
+from llmlab.schema import Result
 from llmlab.units import human
 
 TIER_LABELS = {"small": "small fast API", "frontier": "frontier API", "reasoning": "frontier reasoning API",
                "self-hosted": "self-hosted open-weight model", "train": "train your own"}
 
 
-@dataclass
-class Option:
+class Option(Result):
+    """One way to do the job. ``monthly_cost`` and ``latency_s`` are None when no setup of it works."""
+
     tier: str
     name: str
-    monthly_cost: float
-    latency_s: float
+    monthly_cost: float | None
+    latency_s: float | None
     capability: str
     fits: bool = True
-    problems: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    details: dict = field(default_factory=dict)
+    problems: list[str] = []
+    reasons: list[str] = []
+    details: dict = {}
 
-    def as_dict(self) -> dict:
-        return {**asdict(self), "tier_label": TIER_LABELS[self.tier]}
+    @computed_field
+    @property
+    def tier_label(self) -> str:
+        return TIER_LABELS[self.tier]
+
+    @property
+    def sort_key(self) -> tuple[bool, float, str]:
+        return (not self.fits, math.inf if self.monthly_cost is None else self.monthly_cost, self.name)
 
 
 def _assumptions() -> dict:
@@ -55,11 +63,11 @@ def capable(have: str, need: str) -> bool:
 def _check_common(option: Option, request: PlanRequest, context_window: int) -> None:
     if not capable(option.capability, request.needs):
         option.problems.append(f"{request.use_case} needs a {request.needs}-class model; this is {option.capability}-class")
-    if context_window < request.context_tokens:
-        option.problems.append(f"context window {human(context_window)} < the {human(request.context_tokens)} tokens needed")
-    if option.latency_s > request.latency_s:
-        option.problems.append(f"≈{option.latency_s:.1f} s per response exceeds the {request.latency_s:g} s target")
-    if request.monthly_budget is not None and option.monthly_cost > request.monthly_budget:
+    if context_window < request.context:
+        option.problems.append(f"context window {human(context_window)} < the {human(request.context)} tokens needed")
+    if option.latency_s is not None and option.latency_s > request.latency:
+        option.problems.append(f"≈{option.latency_s:.1f} s per response exceeds the {request.latency:g} s target")
+    if request.monthly_budget is not None and (option.monthly_cost or 0) > request.monthly_budget:
         option.problems.append(f"${option.monthly_cost:,.0f}/month exceeds the ${request.monthly_budget:,.0f} budget")
     option.fits = not option.problems
 
@@ -108,7 +116,7 @@ def _serving_plan(cfg, request: PlanRequest, gpu: str) -> dict | None:
             bound = throughput(cfg, gpu, gpus, "bf16", context, batch, a["serving_bandwidth_util"], a["serving_mfu"])
             latency = request.input_tokens / bound.prefill_tokens_per_s + \
                 request.output_tokens / bound.decode_tokens_per_s_per_sequence
-            if not bound.fits or latency > request.latency_s:
+            if not bound.fits or latency > request.latency:
                 break
             best = (batch, bound, latency)
             batch *= 2
@@ -136,14 +144,16 @@ def self_hosted_options(request: PlanRequest) -> list[Option]:
         arch = f"{'MoE ' + str(cfg.num_experts) + ' experts top-' + str(cfg.num_experts_per_tok) if cfg.is_moe else 'dense'}, " \
                f"{cfg.attention_kind}, {human(cfg.max_position_embeddings)} context"
         if not plans:
-            option = Option("self-hosted", name, math.inf, math.inf, capability, details={"architecture": arch})
-            option.problems.append(f"no GPU setup ({', '.join(request.gpus)}) meets the {request.latency_s:g} s latency target")
+            option = Option(tier="self-hosted", name=name, monthly_cost=None, latency_s=None, capability=capability,
+                            details={"architecture": arch})
+            option.problems.append(f"no GPU setup ({', '.join(request.gpus)}) meets the {request.latency:g} s latency target")
             _check_common(option, request, cfg.max_position_embeddings)
             options.append(option)
             continue
         best = min(plans, key=lambda p: p["monthly_cost"])
-        option = Option("self-hosted", f"{name} on {best['replicas']}×{best['gpus_per_replica']} {best['gpu'].upper()}",
-                        best["monthly_cost"], best["latency_s"], capability,
+        option = Option(tier="self-hosted",
+                        name=f"{name} on {best['replicas']}×{best['gpus_per_replica']} {best['gpu'].upper()}",
+                        monthly_cost=best["monthly_cost"], latency_s=best["latency_s"], capability=capability,
                         details={**best, "model": name, "architecture": arch, "total_params": counts.total,
                                  "active_params": counts.active})
         moe_note = (f", although it decodes like a {human(counts.active_without_embedding)} model"
@@ -181,12 +191,12 @@ def training_option(request: PlanRequest) -> tuple[Option, dict] | None:
     reference = catalog.historical()["llama-3-8b"]
     reference_loss = float(law.loss(reference["params"], reference["tokens"]))
     training = {"budget": request.training_budget, "flops": flops, "gpu": gpu, "mfu": a["training_mfu"],
-                "compute_optimal": best.as_dict(), "inference_aware": aware.as_dict(),
+                "compute_optimal": best.model_dump(), "inference_aware": aware.model_dump(),
                 "lifetime_inference_tokens": lifetime_tokens, "reference": reference["label"],
                 "reference_loss": reference_loss}
     model = aware.inference_aware
-    option = Option("train", f"train a {human(model.params)} model on {human(model.tokens)} tokens", 0.0, math.inf,
-                    "small", details=training)
+    option = Option(tier="train", name=f"train a {human(model.params)} model on {human(model.tokens)} tokens",
+                    monthly_cost=0.0, latency_s=None, capability="small", details=training)
     option.reasons.append(
         f"${request.training_budget:,.0f} buys {flops:.3g} FLOPs on {gpu.upper()} at MFU {a['training_mfu']}: "
         f"compute-optimal {human(best.params)} parameters on {human(best.tokens)} tokens (predicted loss {best.loss:.3f})"

@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic import computed_field
 
 from llmlab import catalog
 from llmlab.plan.options import TIER_LABELS, Option, api_options, self_hosted_options, training_option
 from llmlab.plan.request import PlanRequest
+from llmlab.schema import Result
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Result):
+    """Every option costed and checked, the cheapest that meets every constraint, and why."""
+
     request: PlanRequest
     recommended: Option | None
     options: list[Option]
     training: dict | None
+    assumptions: dict
 
-    def as_dict(self) -> dict:
-        return {
-            "request": self.request.as_dict(),
-            "needs": self.request.needs,
-            "recommended": self.recommended.as_dict() if self.recommended else None,
-            "recommended_tier": self.recommended.tier if self.recommended else None,
-            "summary": self.summary,
-            "options": [option.as_dict() for option in self.options],
-            "training": self.training,
-            "assumptions": catalog.planning()["assumptions"],
-        }
+    @computed_field
+    @property
+    def needs(self) -> str:
+        return self.request.needs
 
+    @computed_field
+    @property
+    def recommended_tier(self) -> str | None:
+        return self.recommended.tier if self.recommended else None
+
+    @computed_field
     @property
     def summary(self) -> str:
         if self.recommended is None:
@@ -45,6 +47,7 @@ def plan(request: PlanRequest) -> Plan:
     if trained:
         options.append(trained[0])
         training = trained[1]
-    options.sort(key=lambda option: (not option.fits, option.monthly_cost, option.name))
+    options.sort(key=lambda option: option.sort_key)
     recommended = options[0] if options and options[0].fits else None
-    return Plan(request=request, recommended=recommended, options=options, training=training)
+    return Plan(request=request, recommended=recommended, options=options, training=training,
+                assumptions=catalog.planning()["assumptions"])

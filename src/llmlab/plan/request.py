@@ -1,59 +1,45 @@
-"""What the user tells the planner, validated with messages that say how to fix each field."""
+"""What the user tells the planner: one model, used by the CLI's flags and the API's body alike."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from pydantic import Field, model_validator
 
 from llmlab import catalog
 from llmlab.errors import LlmlabError
+from llmlab.schema import AnyGpu, Count, Input, Size, UseCase
+
+MAX_TOKENS_PER_REQUEST = 10_000_000
 
 
-@dataclass(frozen=True)
-class PlanRequest:
-    use_case: str = "chat"
-    requests_per_day: float = 1000.0
-    input_tokens: int = 500
-    output_tokens: int = 300
-    latency_s: float = 10.0
-    context_tokens: int = 8192
-    private: bool = False
-    monthly_budget: float | None = None
-    training_budget: float | None = None
-    gpu: str = "any"  # a catalog GPU, or "any" to cost self-hosting on each and keep the cheapest
+class PlanRequest(Input):
+    use_case: UseCase = Field("chat", description="what the model is for")
+    requests_per_day: Size = Field(1000.0, le=1e12, description="mean traffic, e.g. 200k")
+    input_tokens: Count = Field(500, le=MAX_TOKENS_PER_REQUEST, description="prompt tokens per request")
+    output_tokens: Count = Field(300, le=1_000_000, description="response tokens per request")
+    latency: Size = Field(10.0, le=86_400, description="seconds allowed per full response")
+    context: Count = Field(8192, le=MAX_TOKENS_PER_REQUEST, description="context window needed, in tokens")
+    private: bool = Field(False, description="data must stay in-house (no third-party API)")
+    monthly_budget: Size | None = Field(None, le=1e12, description="serving budget, $/month")
+    training_budget: Size | None = Field(None, le=1e12, description="one-off training budget, $")
+    gpu: AnyGpu = Field("any", description="GPU for self-hosting and training, or 'any' for the cheapest")
 
-    def __post_init__(self) -> None:
-        use_cases = catalog.planning()["use_cases"]
-        if self.use_case not in use_cases:
-            raise LlmlabError(f"unknown use case {self.use_case!r}: choose one of {', '.join(use_cases)}")
-        positive = {"requests_per_day": self.requests_per_day, "input_tokens": self.input_tokens,
-                    "output_tokens": self.output_tokens, "latency_s": self.latency_s,
-                    "context_tokens": self.context_tokens}
-        for name, value in positive.items():
-            if not value > 0:
-                raise LlmlabError(f"{name} must be positive, got {value}")
-        for name in ("monthly_budget", "training_budget"):
-            value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise LlmlabError(f"{name} must be positive when given, got {value}")
-        if self.input_tokens + self.output_tokens > self.context_tokens:
+    @model_validator(mode="after")
+    def _fits_context(self) -> "PlanRequest":
+        if self.input_tokens + self.output_tokens > self.context:
             raise LlmlabError(
-                f"input_tokens + output_tokens ({self.input_tokens + self.output_tokens}) exceed context_tokens "
-                f"({self.context_tokens}): raise context_tokens"
+                f"input_tokens + output_tokens ({self.input_tokens + self.output_tokens}) exceed the context "
+                f"({self.context}): raise the context"
             )
-        if self.gpu != "any":
-            catalog.accelerator(self.gpu)
+        return self
 
     @property
     def gpus(self) -> list[str]:
-        return list(catalog.accelerators()) if self.gpu == "any" else [self.gpu.lower()]
+        return list(catalog.accelerators()) if self.gpu == "any" else [self.gpu]
 
     @property
     def training_gpu(self) -> str:
-        return "h100" if self.gpu == "any" else self.gpu.lower()
+        return "h100" if self.gpu == "any" else self.gpu
 
     @property
     def needs(self) -> str:
         return catalog.planning()["use_cases"][self.use_case]["needs"]
-
-    def as_dict(self) -> dict:
-        return asdict(self)

@@ -4,6 +4,7 @@ the config, the weights and the tokenizer files `AutoTokenizer` needs, and impor
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -16,15 +17,44 @@ from llmlab.nn.model import LlmlabForCausalLM
 from llmlab.train.tokenizer import END_OF_TEXT, load_tokenizer
 
 
-def export_hf(model: LlmlabForCausalLM, tokenizer_json: Path, out: Path) -> str:
-    """Write ``out`` as a llama, mistral or mixtral model; returns the model type."""
+def export_hf(model: LlmlabForCausalLM, tokenizer_json: Path, out: str | os.PathLike[str], force: bool = False) -> str:
+    """Write folder ``out`` as a llama, mistral or mixtral model; returns the model type. The files are
+    written to a temporary folder beside ``out`` and renamed into place, so a crash never leaves a
+    half-written model. A non-empty ``out`` is refused unless ``force``, which replaces the files
+    export writes and leaves any others there alone."""
     config = model.config
     model_type = config.hf_model_type
     if model_type is None:
         raise LlmlabError("this model uses features with no Hugging Face equivalent (strided or global+local "
                           "attention, shared experts or aux-loss-free balancing) and cannot be exported")
-    out.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items() if not k.endswith("expert_bias")}
+    if not str(out).strip():
+        raise LlmlabError("the export folder is empty: pass --hf PATH to a new folder")
+    target = Path(out).resolve()
+    if target.exists() and not target.is_dir():
+        raise LlmlabError(f"{out} is a file, not a folder: pass --hf PATH to a new folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise LlmlabError(f"{out} is not empty: pass --hf PATH to a new folder, or --force to write the model there")
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        _write_hf(model, tokenizer_json, tmp)
+        if target.is_dir() and any(target.iterdir()):
+            for file in tmp.iterdir():
+                os.replace(file, target / file.name)
+        else:
+            os.replace(tmp, target)  # over an empty folder, or none
+    except OSError as error:
+        raise LlmlabError(f"cannot write the export to {out} ({error.strerror or error}): pass another --hf") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return model_type
+
+
+def _write_hf(model: LlmlabForCausalLM, tokenizer_json: Path, out: Path) -> None:
+    config = model.config
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()
+               if not k.endswith("expert_bias")}
     if config.tie_word_embeddings:
         tensors.pop("lm_head.weight")
     save_file(tensors, str(out / "model.safetensors"), metadata={"format": "pt"})
@@ -40,7 +70,6 @@ def export_hf(model: LlmlabForCausalLM, tokenizer_json: Path, out: Path) -> str:
     (out / "special_tokens_map.json").write_text(json.dumps({"eos_token": END_OF_TEXT, "pad_token": END_OF_TEXT}))
     (out / "generation_config.json").write_text(json.dumps(
         {"do_sample": False, "eos_token_id": end_of_text, "pad_token_id": end_of_text}))
-    return model_type
 
 
 def import_hf(directory: Path) -> LlmlabForCausalLM:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from llmlab.errors import LlmlabError
+
 END_OF_TEXT = "<|endoftext|>"
 
 
@@ -28,4 +30,8 @@ def train_tokenizer(texts: list[str], vocab_size: int, path: Path, special_token
 
 
 def load_tokenizer(path: Path) -> Tokenizer:
-    return Tokenizer.from_file(str(path))
+    try:
+        return Tokenizer.from_file(str(path))
+    except Exception as error:  # tokenizers raises bare Exceptions for missing and malformed files
+        raise LlmlabError(f"cannot read the tokenizer {path} ({error}): delete the run's data folder to "
+                          "rebuild it") from None

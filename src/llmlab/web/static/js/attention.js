@@ -1,8 +1,10 @@
 // Long context: the mask picture and its cost from /api/attention; the KV cache from /api/kv.
-import { renderNav, getJSON, latest, readState, bindControls, si, gib, showError } from "./lab.js";
+import { renderNav, getJSON, latest, readState, bindControls, fillChoices, si, gib, showError } from "./lab.js";
 
 renderNav();
 const $ = (id) => document.getElementById(id);
+// How each of the catalog's attention patterns reads; a pattern not listed here shows its own name.
+const PATTERN_LABELS = { causal: "Full causal", sliding: "Sliding window", strided: "Strided (Child et al. 2019)", global_local: "Global + local (Longformer-style)" };
 const state = readState({ pattern: "sliding", n: "24", window: "6", stride: "6", n_global: "2", model: "llama-3.1-8b", kv_model: "gpt-oss-20b", batch: "1" });
 
 function drawMask(mask) {
@@ -40,7 +42,8 @@ const refresh = latest(() => {
   }
 }, (e) => showError($("error"), e));
 
-const refreshKv = latest(() => getJSON(`/api/kv?model=${state.kv_model}&batch=${state.batch}`), (kv) => {
+const refreshKv = latest(() => getJSON(`/api/kv?${new URLSearchParams({ model: state.kv_model, batch: state.batch })}`), (kv) => {
+  showError($("error"), null);
   const rows = kv.contexts.map((c) => `<tr><td class="num">${si(c.context)}</td><td class="num">${gib(c.bytes)}</td><td class="num">${gib(c.naive_bytes)}</td><td class="num">${(c.naive_bytes / c.bytes).toPrecision(3)}×</td><td>${c.context > kv.max_context ? "beyond the model's trained context" : ""}</td></tr>`).join("");
   $("kv").innerHTML = `<thead><tr><th class="num">context</th><th class="num">KV cache</th><th class="num">naive (all layers full)</th><th class="num">naive / right</th><th></th></tr></thead><tbody>${rows}</tbody>`;
   $("kv_line").textContent = `${kv.model}: ${kv.attention}, ${kv.kv_bytes_per_token.toLocaleString("en-US")} bytes per token across all layers` +
@@ -48,8 +51,7 @@ const refreshKv = latest(() => getJSON(`/api/kv?model=${state.kv_model}&batch=${
     `; weights ${kv.weights_gb.toPrecision(3)} GB at bf16; batch ${kv.batch}.`;
 }, (e) => showError($("error"), e));
 
-const catalog = await getJSON("/api/catalog/models");
-for (const id of ["model", "kv_model"]) $(id).innerHTML = Object.keys(catalog).map((m) => `<option value="${m}">${m}</option>`).join("");
+await fillChoices({ attention_patterns: PATTERN_LABELS }).catch((error) => showError($("error"), error));
 bindControls(state, ["pattern", "n", "window", "stride", "n_global", "model", "kv_model", "batch"], (id) => (id === "kv_model" || id === "batch" ? refreshKv() : refresh()));
 refresh();
 refreshKv();

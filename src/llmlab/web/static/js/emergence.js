@@ -1,5 +1,5 @@
 // Emergence: one smooth model family scored per token and by exact match over k tokens.
-import { renderNav, getJSON, latest, afterPaint, readState, bindControls, si, showError } from "./lab.js";
+import { renderNav, getJSON, latest, afterPaint, readState, bindControls, fillChoices, si, showError } from "./lab.js";
 
 renderNav();
 const $ = (id) => document.getElementById(id);
@@ -9,7 +9,7 @@ const LABELS = { exact_match: "exact match over k tokens", per_token: "per-token
 let curves = null;
 const redraw = afterPaint(drawChart);
 
-const refresh = latest(() => getJSON(`/api/emergence?k=${state.k}&fit=${state.fit}`), (e) => {
+const refresh = latest(() => getJSON(`/api/emergence?${new URLSearchParams({ k: state.k, fit: state.fit })}`), (e) => {
   showError($("error"), null);
   $("k_label").textContent = e.answer_tokens;
   const crossing = e.params.find((_, i) => e.exact_match[i] >= 0.5);
@@ -31,5 +31,6 @@ function drawChart() {
   $("chart").dataset.value = e[state.metric][e[state.metric].length - 1];
 }
 
+await fillChoices().catch((error) => showError($("error"), error));
 bindControls(state, ["k", "metric", "fit"], (id) => (id === "metric" ? redraw() : refresh()));
 refresh();

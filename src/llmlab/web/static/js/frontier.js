@@ -1,5 +1,5 @@
 // Frontier architectures: the catalog side by side, sortable, every figure from /api/frontier.
-import { renderNav, getJSON, latest, readState, writeState, bindControls, si, showError, escapeHtml } from "./lab.js";
+import { renderNav, getJSON, latest, readState, writeState, bindControls, fillChoices, si, showError, escapeHtml } from "./lab.js";
 
 renderNav();
 const $ = (id) => document.getElementById(id);
@@ -33,12 +33,13 @@ function draw() {
   }));
 }
 
-const refresh = latest(() => getJSON(`/api/frontier?gpu=${state.gpu}&context=${state.context}`), (d) => {
+const refresh = latest(() => getJSON(`/api/frontier?${new URLSearchParams({ gpu: state.gpu, context: state.context })}`), (d) => {
   showError($("error"), null);
   data = d;
   $("note").textContent = `Decode: ${d.note}, context ${Number(d.context).toLocaleString("en-US")}. Active counts the embedding row and the output head.`;
   draw();
 }, (e) => showError($("error"), e));
 
+await fillChoices().catch((error) => showError($("error"), error));
 bindControls(state, ["gpu", "context"], () => refresh());
 refresh();

@@ -27,6 +27,35 @@ export async function getJSON(url, options) {
 export const postJSON = (url, data) =>
   getJSON(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
 
+// Every choice list the pages offer (GPUs, fits, models, use cases, attention patterns), read once per
+// page from the catalog through /api/choices: no page writes a catalog list of its own.
+let choicesRequest = null;
+export const loadChoices = () => (choicesRequest ??= getJSON("/api/choices"));
+
+// Fill every <select data-choices="LIST"> with the catalog's LIST, after the options written in the
+// HTML (fixed extras such as the planner's "any"). Items are {value, label} or plain names;
+// `labels[LIST][value]` overrides how a value reads, falling back to the catalog's label or the name.
+// Call it (await it) before bindControls, so the URL state can select a catalog option.
+export async function fillChoices(labels = {}, root = document) {
+  const choices = await loadChoices();
+  for (const select of root.querySelectorAll("select[data-choices]")) {
+    const list = select.dataset.choices, items = choices[list];
+    if (!Array.isArray(items)) throw new ApiError(`the lab offers no choice list "${list}"`);
+    const written = new Set([...select.options].map((option) => option.value));
+    for (const item of items) {
+      const value = typeof item === "string" ? item : item.value;
+      if (written.has(value)) continue;
+      const label = labels[list]?.[value] ?? (typeof item === "string" ? item : item.label ?? value);
+      select.append(new Option(label, value));
+    }
+  }
+  return choices;
+}
+
+// A colour per entry of a choice list, by its index in the list (so a new catalog entry gets one too).
+export const PALETTE = ["#2f5bea", "#7f97f0", "#c2410c", "#15803d", "#9333ea", "#0891b2", "#b45309", "#db2777", "#4b5563"];
+export const colorByIndex = (index) => (index < 0 ? "#4b5563" : PALETTE[index % PALETTE.length]);
+
 // Wrap an async loader so that only the newest call's result is applied (drops stale responses).
 export function latest(load, apply, onError) {
   let seq = 0;

@@ -1,5 +1,5 @@
 // MoE routing: the live computation for a chosen word, the expert load, total vs active parameters.
-import { renderNav, getJSON, latest, readState, writeState, bindControls, si, showError, escapeHtml } from "./lab.js";
+import { renderNav, getJSON, latest, readState, writeState, bindControls, fillChoices, si, showError, escapeHtml } from "./lab.js";
 
 renderNav();
 const $ = (id) => document.getElementById(id);
@@ -67,7 +67,8 @@ const refresh = latest(() => getJSON(`/api/moe/route?${new URLSearchParams({ tex
   drawLoad();
 }, (e) => showError($("error"), e));
 
-const refreshModel = latest(() => getJSON(`/api/moe/model?model=${state.model}&gpu=${state.gpu}`), (m) => {
+const refreshModel = latest(() => getJSON(`/api/moe/model?${new URLSearchParams({ model: state.model, gpu: state.gpu })}`), (m) => {
+  showError($("error"), null);
   $("total").textContent = si(m.total); $("total").dataset.value = m.total;
   $("active").textContent = si(m.active); $("active").dataset.value = m.active;
   $("memory").textContent = `${m.memory_gb_bf16.toPrecision(3)} GB`; $("memory").dataset.value = m.memory_gb_bf16;
@@ -78,6 +79,7 @@ const refreshModel = latest(() => getJSON(`/api/moe/model?model=${state.model}&g
   $("breakdown").innerHTML = `<thead><tr><th>component</th><th class="num">total</th><th class="num">active per token</th></tr></thead><tbody>${rows}</tbody>`;
 }, (e) => showError($("error"), e));
 
+await fillChoices().catch((error) => showError($("error"), error));
 bindControls(state, ["text", "k", "seed", "model", "gpu"], (id) => (id === "model" || id === "gpu" ? refreshModel() : refresh()));
 refresh();
 refreshModel();

@@ -38,7 +38,12 @@ function drawMeasurements(m) {
 }
 
 async function refreshStatus() {
-  status = await getJSON("/api/reasoning/model");
+  try {
+    status = await getJSON("/api/reasoning/model");
+  } catch (error) {
+    showError($("error"), error);
+    return;
+  }
   for (const el of document.querySelectorAll("[data-budget]")) {
     const effort = el.dataset.budget, budget = status.budgets[effort], votes = status.votes[effort];
     el.textContent = budget ? `— up to ${budget} thinking tokens${votes > 1 ? `, majority of ${votes} samples` : ""}` : "— answers at once";
@@ -54,7 +59,10 @@ async function refreshStatus() {
   if (status.training) setTimeout(refreshStatus, 2000);
 }
 
-$("train").addEventListener("click", async () => { await postJSON("/api/reasoning/train", {}); refreshStatus(); });
+$("train").addEventListener("click", async () => {
+  try { await postJSON("/api/reasoning/train", {}); } catch (error) { showError($("error"), error); return; }
+  refreshStatus();
+});
 $("question").value = state.question;
 $("question").addEventListener("input", () => { state.question = $("question").value; writeState(state); if (status?.trained) solve(); });
 for (const radio of document.querySelectorAll("input[name=effort]")) {

@@ -1,11 +1,12 @@
 // Scaling laws: sliders -> /api/scaling (numbers), fit -> /api/isoflop and /api/compare (charts).
-import { renderNav, getJSON, postJSON, latest, tween, afterPaint, readState, writeState, bindControls, si, sci, money, showError } from "./lab.js";
+import { renderNav, getJSON, postJSON, latest, tween, afterPaint, readState, writeState, bindControls, fillChoices, colorByIndex, si, sci, money, showError } from "./lab.js";
 
 renderNav();
 const $ = (id) => document.getElementById(id);
 const state = readState({ log_n: "10.85", log_d: "12.15", fit: "chinchilla", gpu: "h100", gpus: "1024", mfu: "0.4", price: "", inf: "0" });
 const PRESETS = { "GPT-3": [175e9, 300e9], Gopher: [280e9, 300e9], Chinchilla: [70e9, 1.4e12], "Llama-3-8B": [8.03e9, 15e12] };
-const FIT_COLORS = { chinchilla: "#2f5bea", "chinchilla-rounded": "#7f97f0", epoch2024: "#c2410c", kaplan2020: "#15803d" };
+let fitNames = [];  // the catalog's fits, in order: a fit's colour is its index in this list
+const fitColor = (name) => colorByIndex(fitNames.indexOf(name));
 let iso = null, point = null;
 
 function query() {
@@ -52,7 +53,7 @@ function drawIsoflop() {
     name: `C = ${sci(c.flops, 1)}`, showlegend: false, hovertemplate: `C=${sci(c.flops, 1)}<br>N=%{x:.3s}<br>L=%{y:.3f}<extra></extra>` }));
   traces.push({ x: iso.frontier.map((f) => f.params), y: iso.frontier.map((f) => f.loss), mode: "lines", name: "compute-optimal frontier", line: { dash: "dash", color: "#1d2330" } });
   traces.push({ x: iso.landmarks.map((l) => l.params), y: iso.landmarks.map((l) => l.loss), mode: "markers+text", text: iso.landmarks.map((l) => l.label), textposition: "top center", name: "landmarks", marker: { symbol: "diamond", size: 9, color: "#9a6700" } });
-  traces.push({ x: [point.params], y: [point.loss], mode: "markers", name: "your run", marker: { size: 12, color: FIT_COLORS[state.fit] } });
+  traces.push({ x: [point.params], y: [point.loss], mode: "markers", name: "your run", marker: { size: 12, color: fitColor(state.fit) } });
   if (point.inference_aware) {
     const a = point.inference_aware.inference_aware;
     traces.push({ x: [a.params], y: [a.loss], mode: "markers", name: "inference-aware", marker: { symbol: "star", size: 14, color: "#b3261e" } });
@@ -66,7 +67,7 @@ function drawCompare(data) {
   const traces = [
     { x: data.params, y: data.epoch_high, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" },
     { x: data.params, y: data.epoch_low, mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(194,65,12,0.15)", name: "Epoch 95% envelope" },
-    ...Object.entries(data.losses).map(([name, ys]) => ({ x: data.params, y: ys, mode: "lines", name, line: { color: FIT_COLORS[name], width: name === state.fit ? 3 : 1.5 } })),
+    ...Object.entries(data.losses).map(([name, ys]) => ({ x: data.params, y: ys, mode: "lines", name, line: { color: fitColor(name), width: name === state.fit ? 3 : 1.5 } })),
   ];
   Plotly.react("compare", traces, { ...LAYOUT, yaxis: { title: "loss", range: [1.6, 4.5] } }, { displayModeBar: false, responsive: true });
 }
@@ -88,7 +89,7 @@ $("csv").addEventListener("change", async () => {
   if (!file) return;
   $("fit_result").textContent = "Fitting…";
   try {
-    const fit = await postJSON("/api/fit", { csv: await file.text() });
+    const fit = await postJSON("/api/fit", { runs: await file.text() });
     $("fit_result").dataset.value = fit.E;
     $("fit_result").textContent = `L = ${fit.E.toFixed(4)} + ${fit.A.toPrecision(4)}/N^${fit.alpha.toFixed(4)} + ${fit.B.toPrecision(4)}/D^${fit.beta.toFixed(4)} from ${fit.points} runs` +
       (fit.dropped_highest_losses ? ` (dropped the ${fit.dropped_highest_losses} highest losses, Epoch's protocol)` : "") + `; N* ∝ C^${fit.a.toFixed(3)}.`;
@@ -102,6 +103,11 @@ $("csv").addEventListener("change", async () => {
   }
 });
 
+try {
+  fitNames = (await fillChoices()).fits.map((f) => f.value);
+} catch (error) {
+  showError($("error"), error);
+}
 bindControls(state, ["log_n", "log_d", "fit", "gpu", "gpus", "mfu", "price", "inf"], (id) => {
   if (id === "fit") { loadCurves(); compareRatio = null; }
   if (id === "inf") $("inf_label").textContent = Number(state.inf) > 0 ? sci(10 ** Number(state.inf), 2) : "none";

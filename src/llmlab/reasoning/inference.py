@@ -20,7 +20,7 @@ from tokenizers import Tokenizer
 
 from llmlab.errors import LlmlabError
 from llmlab.infer.generate import generate
-from llmlab.infer.tasks import Problem, check, parse, scratchpad
+from llmlab.reasoning.tasks import Problem, check, parse, scratchpad
 from llmlab.nn.model import LlmlabForCausalLM
 from llmlab.train.tokenizer import END_OF_TEXT
 

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from llmlab.infer.reasoning import EFFORTS, SPECIAL_TOKENS, prompt_text, response_text, solve
-from llmlab.infer.tasks import problems
+from llmlab.reasoning.inference import EFFORTS, SPECIAL_TOKENS, prompt_text, response_text, solve
+from llmlab.reasoning.tasks import problems
 from llmlab.nn.config import ModelConfig
 from llmlab.nn.model import LlmlabForCausalLM
 from llmlab.train.loop import fit
@@ -94,7 +94,9 @@ def collate(examples: list[Example], seq_len: int) -> tuple[torch.Tensor, torch.
 @torch.no_grad()
 def response_loss(model: LlmlabForCausalLM, examples: list[Example], seq_len: int) -> float:
     model.eval()
-    losses = [model(*collate(examples[i:i + 32], seq_len))[1].item() for i in range(0, len(examples), 32)]
+    device = next(model.parameters()).device
+    losses = [model(*(t.to(device) for t in collate(examples[i:i + 32], seq_len)))[1].item()
+              for i in range(0, len(examples), 32)]
     model.train()
     return float(np.mean(losses))
 

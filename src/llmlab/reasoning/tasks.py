@@ -152,6 +152,9 @@ _PATTERNS = {
 }
 
 
+MAX_DIGITS = 9  # the task family's numbers; far beyond what the small model was trained on
+
+
 def _whole(value: int, what: str) -> int:
     if value <= 0 or value % 2:
         raise LlmlabError(f"those {what} have no whole-number answer")
@@ -161,6 +164,8 @@ def _whole(value: int, what: str) -> int:
 def parse(question: str) -> Problem:
     """Recognise a question of the task family (any items, names and numbers) and solve it exactly."""
     text = " ".join(question.split())
+    if any(len(digits) > MAX_DIGITS for digits in re.findall(r"\d+", text)):
+        raise LlmlabError(f"numbers in the question may have at most {MAX_DIGITS} digits")
     if m := _PATTERNS["bat_ball"].match(text):
         total, difference = int(m[3]) * 100 + int(m[4]), int(m[5]) * 100 + int(m[6])
         return make_bat_ball(m[1], m[2], _whole(total - difference, "prices (in cents)"), difference)

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 from llmlab.errors import LlmlabError
+from llmlab.reasoning.features import ReasonInput
 
 RUN = "reasoner"
 
@@ -20,14 +21,15 @@ class Reasoner:
         self._thread: threading.Thread | None = None
         self.error: str | None = None
 
-    def _store(self):
+    def _store(self, create: bool = False):
+        """Reading the status creates nothing; only training makes the runs folder and its database."""
         from llmlab.train.runs import RunStore
 
-        return RunStore(self.runs_dir)
+        return RunStore(self.runs_dir, create=create)
 
     def status(self) -> dict:
-        from llmlab.infer.reasoning import THINKING_BUDGET, VOTES
-        from llmlab.train.reasoner import EVALUATION, REASONER_TRAINING
+        from llmlab.reasoning.inference import THINKING_BUDGET, VOTES
+        from llmlab.reasoning.training import EVALUATION, REASONER_TRAINING
 
         training = self._thread is not None and self._thread.is_alive()
         store = self._store()
@@ -38,18 +40,30 @@ class Reasoner:
                 "runs_dir": str(self.runs_dir), "budgets": THINKING_BUDGET, "votes": VOTES}
 
     def model(self):
-        from llmlab.train.checkpoint import latest_checkpoint, load_checkpoint
+        """The newest valid checkpoint's model and tokenizer, loaded again only when a newer one appears."""
+        from llmlab.train.checkpoint import checkpoint_dirs, load_latest
         from llmlab.train.tokenizer import load_tokenizer
 
-        path = latest_checkpoint(self.runs_dir / RUN)
-        if path is None or (self._thread is not None and self._thread.is_alive()):
+        run_dir = self.runs_dir / RUN
+        newest = checkpoint_dirs(run_dir)[:1]
+        if not newest or (self._thread is not None and self._thread.is_alive()):
             raise LlmlabError("no trained reasoning model yet: train one first (button above, or `llmlab reason-train`)")
         with self._lock:
-            if self._checkpoint != path:
-                self._model = (load_checkpoint(path, with_optimizer=False).model,
-                               load_tokenizer(self.runs_dir / RUN / "data" / "tokenizer.json"))
-                self._checkpoint = path
+            if self._checkpoint != newest[0]:
+                checkpoint = load_latest(run_dir, with_optimizer=False)
+                self._model = (checkpoint.model, load_tokenizer(run_dir / "data" / "tokenizer.json"))
+                self._checkpoint = newest[0]
         return self._model
+
+    def solve(self, request: ReasonInput) -> dict:
+        """The model's trace and answer; a question outside the task family is refused before any loading."""
+        from llmlab.reasoning.inference import solve
+        from llmlab.reasoning.tasks import parse
+
+        parse(request.question)
+        model, tokenizer = self.model()
+        return solve(model, tokenizer, request.question, request.effort, request.budget, request.votes,
+                     request.seed).as_dict()
 
     def start_training(self) -> dict:
         with self._lock:
@@ -60,13 +74,13 @@ class Reasoner:
         return self.status()
 
     def _train(self) -> None:
-        from llmlab.train.checkpoint import latest_checkpoint, load_checkpoint
-        from llmlab.train.reasoner import measure, train_reasoner
+        from llmlab.reasoning.training import measure, train_reasoner
+        from llmlab.train.checkpoint import load_latest
 
         try:
-            store = self._store()
+            store = self._store(create=True)
             train_reasoner(RUN, store, progress=False)
-            model = load_checkpoint(latest_checkpoint(store.run_dir(RUN)), with_optimizer=False).model
+            model = load_latest(store.run_dir(RUN), with_optimizer=False).model
             measure(RUN, store, model)
         except Exception as error:  # reported to the page; the server keeps running
             self.error = f"training failed: {error}"
