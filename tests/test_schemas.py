@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from llmlab.arch import features as arch
 from llmlab.catalog.features import CatalogInput, catalog_table
-from llmlab.cli.command import _unwrap
+from llmlab.cli.command import unwrap_optional
 from llmlab.errors import LlmlabError
 from llmlab.laws import features as laws
 from llmlab.plan.planner import plan
@@ -55,7 +55,7 @@ CSV = "N,D,loss\n" + "\n".join(f"{n},{d},{1.8 + 400 / n**0.34 + 400 / d**0.28}"
 
 def field_values(name: str, info) -> st.SearchStrategy:
     """Valid choices and typical values for the field, mixed with edge cases and wrong types."""
-    annotation, _ = _unwrap(info.annotation)
+    annotation = unwrap_optional(info.annotation)
     picks: list = [*EDGE_NUMBERS, *EDGE_TEXT, None, True, [], {}]
     if typing.get_origin(annotation) is typing.Literal:
         picks += list(typing.get_args(annotation))

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from llmlab.errors import LlmlabError
-from llmlab.schema import CatalogChoice, Input, describe, finite_json
 from llmlab.cli.render import render_mapping
+from llmlab.schema import CatalogChoice, Input, describe, finite_json
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,12 @@ class Command:
         return self.render(data)
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool]:
-    """The annotation without ``| None``, and whether None was allowed."""
+def unwrap_optional(annotation: Any) -> Any:
+    """The annotation without ``| None`` (a flag left out keeps the model's default)."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return (args[0] if len(args) == 1 else annotation), len(args) < len(typing.get_args(annotation))
-    return annotation, False
+        return args[0] if len(args) == 1 else annotation
+    return annotation
 
 
 def _choices(annotation: Any, info: FieldInfo) -> list[str] | None:
@@ -73,7 +73,7 @@ def _choices(annotation: Any, info: FieldInfo) -> list[str] | None:
 
 
 def _add_flag(parser: argparse.ArgumentParser, name: str, info: FieldInfo) -> None:
-    annotation, _ = _unwrap(info.annotation)
+    annotation = unwrap_optional(info.annotation)
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     help_text = info.description or ""
     if annotation is bool:

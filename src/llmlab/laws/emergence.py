@@ -13,11 +13,23 @@ import numpy as np
 
 from llmlab.errors import LlmlabError
 from llmlab.laws.parametric import ChinchillaLaw, Law
+from llmlab.schema import Result
 
 METRICS = ("exact_match", "per_token", "edit_distance")
 
 
-def emergence_curves(law: Law, answer_tokens: int, sizes: np.ndarray, tokens_per_param: float = 20.0) -> dict:
+class EmergenceCurves(Result):
+    params: list[float]
+    loss: list[float]
+    per_token: list[float]
+    exact_match: list[float]
+    edit_distance: list[float]
+    answer_tokens: int
+    tokens_per_param: float
+    fit: str
+
+
+def emergence_curves(law: Law, answer_tokens: int, sizes: np.ndarray, tokens_per_param: float = 20.0) -> EmergenceCurves:
     if not isinstance(law, ChinchillaLaw):
         raise LlmlabError("emergence needs a law with an irreducible term E: use chinchilla or epoch2024")
     if not 1 <= answer_tokens <= 100:
@@ -25,9 +37,8 @@ def emergence_curves(law: Law, answer_tokens: int, sizes: np.ndarray, tokens_per
     sizes = np.asarray(sizes, float)
     loss = law.loss(sizes, tokens_per_param * sizes)
     per_token = np.exp(-(loss - law.E))
-    return {
-        "params": sizes.tolist(), "loss": loss.tolist(), "per_token": per_token.tolist(),
-        "exact_match": (per_token ** answer_tokens).tolist(),
-        "edit_distance": (answer_tokens * (1 - per_token)).tolist(),
-        "answer_tokens": answer_tokens, "tokens_per_param": tokens_per_param, "fit": law.name,
-    }
+    return EmergenceCurves(
+        params=sizes.tolist(), loss=loss.tolist(), per_token=per_token.tolist(),
+        exact_match=(per_token ** answer_tokens).tolist(), edit_distance=(answer_tokens * (1 - per_token)).tolist(),
+        answer_tokens=answer_tokens, tokens_per_param=tokens_per_param, fit=law.name,
+    )

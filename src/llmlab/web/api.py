@@ -18,9 +18,10 @@ from llmlab.plan.request import PlanRequest
 from llmlab.reasoning.features import Effort, ReasonInput
 from llmlab.reasoning.projection import reasoning_projection
 from llmlab.reasoning.service import Reasoner
+from llmlab.laws.emergence import EmergenceCurves
 from llmlab.web import views
 from llmlab.web.heavy import heavy
-from llmlab.web.routing import route
+from llmlab.web.routing import Routing
 
 router = APIRouter(prefix="/api")
 
@@ -66,58 +67,29 @@ def catalog_table(table: Table) -> dict:
     return TABLES[table]()
 
 
-@router.get("/scaling", response_model=views.ScalingView)
-@heavy
-def scaling(request: Annotated[views.ScalingInput, Query()]) -> views.ScalingView:
-    return views.scaling(request)
+def _get(path: str, view: Callable[[Any], Any], query: type[BaseModel], result: Any) -> None:
+    """Serve a lab view at GET ``path``: its input model as query parameters (the page's URL state)."""
+
+    @heavy
+    def endpoint(request: Annotated[query, Query()]) -> Any:  # type: ignore[valid-type]
+        return view(request)
+
+    endpoint.__name__ = path.strip("/").replace("/", "_")
+    router.get(path, response_model=result, summary=(view.__doc__ or "").strip().split("\n")[0])(endpoint)
 
 
-@router.get("/isoflop", response_model=views.IsoflopChart)
-@heavy
-def isoflop(request: Annotated[views.IsoflopChartInput, Query()]) -> views.IsoflopChart:
-    return views.isoflop_chart(request)
-
-
-@router.get("/compare", response_model=views.CompareView)
-@heavy
-def compare(request: Annotated[views.CompareInput, Query()]) -> views.CompareView:
-    return views.compare(request)
-
-
-@router.get("/emergence")
-@heavy
-def emergence(request: Annotated[views.EmergenceInput, Query()]) -> dict:
-    return views.emergence(request)
-
-
-@router.get("/moe/route")
-@heavy
-def moe_route(request: Annotated[views.RouteInput, Query()]) -> dict:
-    return route(request.text, request.k, request.seed)
-
-
-@router.get("/moe/model", response_model=views.MoeCard)
-@heavy
-def moe_model(request: Annotated[views.MoeModelInput, Query()]) -> views.MoeCard:
-    return views.moe_card(request)
-
-
-@router.get("/attention")
-@heavy
-def attention(request: Annotated[views.AttentionInput, Query()]) -> dict:
-    return views.attention(request)
-
-
-@router.get("/kv")
-@heavy
-def kv(request: Annotated[views.KvInput, Query()]) -> dict:
-    return views.kv(request)
-
-
-@router.get("/frontier")
-@heavy
-def frontier(request: Annotated[views.FrontierInput, Query()]) -> dict:
-    return views.frontier(request)
+for _path, _view, _query, _result in (
+    ("/scaling", views.scaling, views.ScalingInput, views.ScalingView),
+    ("/isoflop", views.isoflop_chart, views.IsoflopChartInput, views.IsoflopChart),
+    ("/compare", views.compare, views.CompareInput, views.CompareView),
+    ("/emergence", views.emergence, views.EmergenceInput, EmergenceCurves),
+    ("/moe/route", views.moe_route, views.RouteInput, Routing),
+    ("/moe/model", views.moe_card, views.MoeModelInput, views.MoeCard),
+    ("/attention", views.attention, views.AttentionInput, views.AttentionView),
+    ("/kv", views.kv, views.KvInput, views.KvView),
+    ("/frontier", views.frontier, views.FrontierInput, views.FrontierView),
+):
+    _get(_path, _view, _query, _result)
 
 
 # ------------------------------------------------------------------ the trained reasoning model

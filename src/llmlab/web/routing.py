@@ -15,11 +15,12 @@ import re
 import numpy as np
 
 from llmlab.errors import LlmlabError
+from llmlab.schema import Result
 
 EMBED_DIM = 16
 NUM_EXPERTS = 8
 MAX_WORDS = 64
-_WORD = re.compile(r"[A-Za-z0-9']+")
+_WORD = re.compile(r"[\w']+")  # Unicode words: "émigré", "naïve" and Japanese route whole
 
 
 def word_embedding(word: str) -> np.ndarray:
@@ -38,7 +39,27 @@ def router_matrix(seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((EMBED_DIM, NUM_EXPERTS))
 
 
-def route(text: str, top_k: int = 2, seed: int = 0) -> dict:
+class RoutedWord(Result):
+    word: str
+    embedding: list[float]
+    logits: list[float]
+    probs: list[float]
+    experts: list[int]
+    gates: list[float]
+
+
+class Routing(Result):
+    tokens: list[RoutedWord]
+    top_k: int
+    seed: int
+    router: list[list[float]]
+    load: list[int]
+    load_fraction: list[float]
+    balance_loss: float
+    note: str = "random seeded router weights, not a trained model: the mechanism, not a real routing"
+
+
+def route(text: str, top_k: int = 2, seed: int = 0) -> Routing:
     if not 1 <= top_k <= NUM_EXPERTS:
         raise LlmlabError(f"top_k must be between 1 and {NUM_EXPERTS}, got {top_k}")
     words = _WORD.findall(text)[:MAX_WORDS]
@@ -57,13 +78,10 @@ def route(text: str, top_k: int = 2, seed: int = 0) -> dict:
         gates = probs[chosen] / probs[chosen].sum()
         assignments[chosen] += 1
         prob_sum += probs
-        tokens.append({"word": word, "embedding": x.tolist(), "logits": logits.tolist(), "probs": probs.tolist(),
-                       "experts": chosen.tolist(), "gates": gates.tolist()})
+        tokens.append(RoutedWord(word=word, embedding=x.tolist(), logits=logits.tolist(), probs=probs.tolist(),
+                                 experts=chosen.tolist(), gates=gates.tolist()))
     fraction = assignments / assignments.sum()
     mean_prob = prob_sum / len(words)
-    return {
-        "tokens": tokens, "top_k": top_k, "seed": seed, "router": weights.tolist(),
-        "load": assignments.astype(int).tolist(), "load_fraction": fraction.tolist(),
-        "balance_loss": float(NUM_EXPERTS * np.dot(fraction, mean_prob)),
-        "note": "random seeded router weights, not a trained model: the mechanism, not a real routing",
-    }
+    return Routing(tokens=tokens, top_k=top_k, seed=seed, router=weights.tolist(),
+                   load=assignments.astype(int).tolist(), load_fraction=fraction.tolist(),
+                   balance_loss=float(NUM_EXPERTS * np.dot(fraction, mean_prob)))

@@ -23,11 +23,12 @@ from llmlab.arch.throughput import throughput
 from llmlab.laws.allocation import Allocation, InferenceAwarePlan, compute_optimal, inference_aware, isoflop_curve
 from llmlab.laws.compute import training_flops
 from llmlab.laws.cost import RunCost, training_cost
-from llmlab.laws.emergence import emergence_curves
+from llmlab.laws.emergence import EmergenceCurves, emergence_curves
 from llmlab.laws.parametric import ChinchillaLaw, extrapolation_warnings, get_law
 from llmlab.schema import CHINCHILLA_FITS, Amount, FITS, GPUS, MODELS, MOE_MODELS, USE_CASES, CatalogChoice, \
     ChinchillaFitName, Count, FitName, Fraction, GpuName, Input, ModelName, NonNegativeCount, Result, Seed
-from llmlab.web.frontier import frontier_table, model_summary
+from llmlab.web.frontier import ModelSummary, frontier_table, model_summary
+from llmlab.web.routing import Routing, route
 
 MASK_CELLS = 64
 KV_CONTEXTS = (4096, 8192, 32768, 131072, 262144, 1048576)
@@ -177,7 +178,7 @@ class EmergenceInput(Input):
     fit: ChinchillaFitName = FIT
 
 
-def emergence(request: EmergenceInput) -> dict:
+def emergence(request: EmergenceInput) -> EmergenceCurves:
     return emergence_curves(get_law(request.fit), request.k, np.logspace(7, 13, 61))
 
 
@@ -189,7 +190,7 @@ class MoeModelInput(Input):
 
 
 class MoeCard(ParamCount):
-    summary: dict[str, Any]
+    summary: ModelSummary
     memory_gb_bf16: float
     active_gb_bf16: float
     decode_tokens_per_s: float
@@ -202,11 +203,11 @@ def moe_card(request: MoeModelInput) -> MoeCard:
     """Total vs active parameters, the memory all experts need and the speed the active ones allow."""
     cfg = from_hf(catalog.model(request.model)["config"])
     summary = model_summary(request.model, request.gpu)
-    speed = throughput(cfg, request.gpu, summary["gpus_for_bf16"], "bf16", 4096)
+    speed = throughput(cfg, request.gpu, summary.gpus_for_bf16, "bf16", 4096)
     return MoeCard(**count_params(cfg).model_dump(include=set(ParamCount.model_fields)), summary=summary,
                    memory_gb_bf16=weights_bytes(cfg, "bf16") / 1e9,
                    active_gb_bf16=weights_bytes(cfg, "bf16", active_only=True) / 1e9,
-                   decode_tokens_per_s=speed.decode_tokens_per_s, gpus=summary["gpus_for_bf16"],
+                   decode_tokens_per_s=speed.decode_tokens_per_s, gpus=summary.gpus_for_bf16,
                    gpu=request.gpu, is_moe=cfg.is_moe)
 
 
@@ -214,6 +215,10 @@ class RouteInput(Input):
     text: str = Field(min_length=1, max_length=500, description="words to route")
     k: Count = Field(2, le=8, description="experts per word")
     seed: Seed = 0
+
+
+def moe_route(request: RouteInput) -> Routing:
+    return route(request.text, request.k, request.seed)
 
 
 # ------------------------------------------------------------------ attention and KV cache
@@ -227,34 +232,59 @@ class AttentionInput(Input):
     model: ModelName = Field("llama-3.1-8b", description="model whose FLOPs are shown")
 
 
+class MaskPicture(Result):
+    kind: Literal["cells", "density"]
+    size: int
+    cells: list[list[float]]
+    note: str | None = None
+
+
+class AttentionView(Result):
+    pattern: str
+    n: int
+    window: int
+    stride: int
+    n_global: int
+    mask: MaskPicture
+    pairs: int
+    causal_pairs: int
+    full_pairs: int
+    fraction_of_causal: float
+    mean_keys_per_query: float
+    model: str
+    attention_flops_per_token: float
+    causal_attention_flops_per_token: float
+    flops_per_token: float
+    causal_flops_per_token: float
+    complexity: str
+
+
 COMPLEXITY = {"causal": "O(n²)", "sliding": "O(n·w)", "strided": "O(n·(s + n/s))", "global_local": "O(n·(w + g))"}
 
 
 @lru_cache(maxsize=256)
-def attention(request: AttentionInput) -> dict:
+def attention(request: AttentionInput) -> AttentionView:
     """The mask (cells, or a density picture for long sequences), pairs attended and FLOPs per token."""
     kind, n = request.pattern, request.n
     shape = AttentionPattern(kind, window=request.window if kind in ("sliding", "global_local") else 0,
                              stride=request.stride if kind == "strided" else 0,
                              n_global=request.n_global if kind == "global_local" else 0)
     if n <= MASK_CELLS:
-        picture = {"kind": "cells", "size": n, "cells": shape.mask(n).astype(int).tolist()}
+        picture = MaskPicture(kind="cells", size=n, cells=shape.mask(n).astype(int).tolist())
     else:
-        picture = {"kind": "density", "size": MASK_CELLS, "cells": shape.density(n, MASK_CELLS).round(4).tolist(),
-                   "note": "each cell: share of sampled query/key pairs attended"}
+        picture = MaskPicture(kind="density", size=MASK_CELLS, cells=shape.density(n, MASK_CELLS).round(4).tolist(),
+                              note="each cell: share of sampled query/key pairs attended")
     cfg = from_hf(catalog.model(request.model)["config"])
     pairs, causal_pairs = shape.pairs(n), n * (n + 1) // 2
     chosen = flops_per_token(cfg, n, shape)
     full = flops_per_token(cfg, n, AttentionPattern("causal"))
-    return {
-        "pattern": kind, "n": n, "window": shape.window, "stride": shape.stride, "n_global": shape.n_global,
-        "mask": picture, "pairs": pairs, "causal_pairs": causal_pairs, "full_pairs": n * n,
-        "fraction_of_causal": pairs / causal_pairs, "mean_keys_per_query": pairs / n,
-        "model": request.model, "attention_flops_per_token": chosen.attention,
-        "causal_attention_flops_per_token": full.attention,
-        "flops_per_token": chosen.forward, "causal_flops_per_token": full.forward,
-        "complexity": COMPLEXITY[kind],
-    }
+    return AttentionView(
+        pattern=kind, n=n, window=shape.window, stride=shape.stride, n_global=shape.n_global, mask=picture,
+        pairs=pairs, causal_pairs=causal_pairs, full_pairs=n * n, fraction_of_causal=pairs / causal_pairs,
+        mean_keys_per_query=pairs / n, model=request.model, attention_flops_per_token=chosen.attention,
+        causal_attention_flops_per_token=full.attention, flops_per_token=chosen.forward,
+        causal_flops_per_token=full.forward, complexity=COMPLEXITY[kind],
+    )
 
 
 class KvInput(Input):
@@ -263,18 +293,37 @@ class KvInput(Input):
     dtype: Literal["fp32", "bf16", "fp8"] = "bf16"
 
 
-def kv(request: KvInput) -> dict:
+class KvRow(Result):
+    context: int
+    bytes: float
+    naive_bytes: float
+
+
+class KvView(Result):
+    model: str
+    attention: str
+    batch: int
+    dtype: str
+    kv_bytes_per_token: float
+    max_context: int
+    sliding_layers: int
+    sliding_window: int | None
+    weights_gb: float
+    contexts: list[KvRow]
+
+
+def kv(request: KvInput) -> KvView:
     """KV-cache bytes across contexts, with sliding layers capped, beside the every-layer-full figure."""
     cfg = from_hf(catalog.model(request.model)["config"])
     batch, dtype = request.batch, request.dtype
-    return {
-        "model": request.model, "attention": cfg.attention_kind, "batch": batch, "dtype": dtype,
-        "kv_bytes_per_token": kv_bytes_per_token(cfg, dtype), "max_context": cfg.max_position_embeddings,
-        "sliding_layers": cfg.layer_types.count("sliding_attention"), "sliding_window": cfg.sliding_window,
-        "weights_gb": weights_bytes(cfg, "bf16") / 1e9,
-        "contexts": [{"context": c, "bytes": kv_cache_bytes(cfg, c, batch, dtype),
-                      "naive_bytes": kv_cache_bytes_if_all_full(cfg, c, batch, dtype)} for c in KV_CONTEXTS],
-    }
+    return KvView(
+        model=request.model, attention=cfg.attention_kind, batch=batch, dtype=dtype,
+        kv_bytes_per_token=kv_bytes_per_token(cfg, dtype), max_context=cfg.max_position_embeddings,
+        sliding_layers=cfg.layer_types.count("sliding_attention"), sliding_window=cfg.sliding_window,
+        weights_gb=weights_bytes(cfg, "bf16") / 1e9,
+        contexts=[KvRow(context=c, bytes=kv_cache_bytes(cfg, c, batch, dtype),
+                        naive_bytes=kv_cache_bytes_if_all_full(cfg, c, batch, dtype)) for c in KV_CONTEXTS],
+    )
 
 
 # ------------------------------------------------------------------ frontier
@@ -284,8 +333,15 @@ class FrontierInput(Input):
     context: Count = Field(4096, le=1_048_576)
 
 
+class FrontierView(Result):
+    gpu: str
+    context: int
+    rows: list[ModelSummary]
+    note: str
+
+
 @lru_cache(maxsize=64)
-def frontier(request: FrontierInput) -> dict:
-    return {"gpu": request.gpu, "context": request.context, "rows": frontier_table(request.gpu, request.context),
-            "note": f"decode bound at batch 1 over the fewest {request.gpu.upper()}s holding the bf16 weights "
-                    "(ideal tensor parallelism, 100% bandwidth)"}
+def frontier(request: FrontierInput) -> FrontierView:
+    return FrontierView(gpu=request.gpu, context=request.context, rows=frontier_table(request.gpu, request.context),
+                        note=f"decode bound at batch 1 over the fewest {request.gpu.upper()}s holding the bf16 "
+                             "weights (ideal tensor parallelism, 100% bandwidth)")
