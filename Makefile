@@ -31,9 +31,9 @@ corpus: setup
 lab: setup
 	$(BIN)/llmlab serve
 
-# Lint and types. Reported but not yet fatal while src/ is being rewritten: `make lint LINT_STRICT=1`
-# (or setting LINT_STRICT := 1 here) makes any finding fail the target, and so `make test` and CI.
-LINT_STRICT ?= 0
+# Lint and types: any ruff or mypy finding fails the target, and so `make test` and CI.
+# `make lint LINT_STRICT=0` reports the findings without failing.
+LINT_STRICT ?= 1
 LINT_IGNORE := $(if $(filter 1,$(LINT_STRICT)),,-)
 lint: setup
 	$(LINT_IGNORE)$(BIN)/ruff check src tests bench

@@ -82,9 +82,11 @@ def main() -> int:
 
     print(f"data: {args.csv} ({len(runs)} points)")
     print(f"llmlab fit:        {ours_s:8.2f} s (median of 5)  objective {ours.objective:.7e}  "
-          f"E={ours.law.E:.4f} A={ours.law.A:.1f} B={ours.law.B:.1f} alpha={ours.law.alpha:.4f} beta={ours.law.beta:.4f}")
+          f"E={ours.law.E:.4f} A={ours.law.A:.1f} B={ours.law.B:.1f} "
+          f"alpha={ours.law.alpha:.4f} beta={ours.law.beta:.4f}")
     print(f"naive L-BFGS-B:    {naive_s:8.2f} s{note}  objective {naive_objective:.7e}")
-    print(f"speed-up vs naive: {naive_s / ours_s:8.1f}x   objective ratio (ours/naive) {ours.objective / naive_objective:.6f}")
+    print(f"speed-up vs naive: {naive_s / ours_s:8.1f}x   "
+          f"objective ratio (ours/naive) {ours.objective / naive_objective:.6f}")
 
     if not args.skip_chinchilla:
         t0 = time.perf_counter()

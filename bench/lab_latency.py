@@ -39,7 +39,9 @@ MEASURE = """async ([sliderId, outputId, values]) => {
     const before = output.dataset.value;
     const changed = new Promise((resolve) => {
       const observer = new MutationObserver(() => { observer.disconnect(); resolve(); });
-      observer.observe(output, { attributes: true, attributeFilter: ["data-value"], childList: true, characterData: true, subtree: true });
+      observer.observe(output, {
+        attributes: true, attributeFilter: ["data-value"], childList: true, characterData: true, subtree: true,
+      });
     });
     const start = performance.now();
     slider.value = value;

@@ -62,7 +62,7 @@ def test_reload_forgets_the_override(override, monkeypatch):
          "field 'fitted_range' lacks the field 'source'"),
         ("accelerators", {"lab-gpu": {"label": "Lab GPU"}}, "lacks the field 'bandwidth_tbs'"),
         ("fits", {"mine": {"form": "chinchilla", "description": 5}}, "field 'date'"),
-        ("planning", {**catalog.planning(), "class_order": {}}, "field 'class_order' must be a JSON list"),
+        ("planning", {**catalog.planning(), "use_cases": []}, "entry 'use_cases' must be a JSON object"),
     ],
 )
 def test_malformed_tables_are_refused_naming_the_file(override, table, content, message):

@@ -59,7 +59,7 @@ def catalog_url(catalog_env):
             break
         except OSError:
             if server.poll() is not None:
-                raise RuntimeError(f"the lab server exited with status {server.returncode}")
+                raise RuntimeError(f"the lab server exited with status {server.returncode}") from None
             time.sleep(0.1)
     else:
         server.kill()

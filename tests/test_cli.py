@@ -61,10 +61,11 @@ def test_params_from_catalog_and_from_a_config_file(capsys, tmp_path):
 def test_memory_throughput_flops_cost_fit_catalog(capsys, chinchilla_csv):
     memory = run_json(capsys, "memory", "llama-3.1-8b", "--context", "128k", "--batch", "2", "--dtype", "bf16",
                       "--training")
-    assert memory["kv_cache"] == 2 * 128000 * 131072
+    assert memory["context"] == 131072 and memory["kv_cache"] == 2 * 131072 * 131072  # binary K, as configs write it
     assert "training" in memory
     speed = run_json(capsys, "throughput", "llama-3.1-70b", "--gpu", "h100", "--gpus", "2")
-    assert speed["fits"] and speed["gpus"] == 2
+    assert speed["fits"] and speed["gpus"] == 2 and speed["precision"] == "bf16"
+    assert 0 < speed["expected"]["output_tokens_per_s"] < speed["bound"]["output_tokens_per_s"]
     flops = run_json(capsys, "flops", "mistral-7b-v0.1", "--context", "32k", "--pattern", "causal")
     assert flops["attention"] > run_json(capsys, "flops", "mistral-7b-v0.1", "--context", "32k")["attention"]
     cost = run_json(capsys, "cost", "--flops", "5.76e23", "--gpu", "h100", "--gpus", "1024", "--mfu", "0.4",
@@ -76,6 +77,32 @@ def test_memory_throughput_flops_cost_fit_catalog(capsys, chinchilla_csv):
     fit = run_json(capsys, "fit", str(chinchilla_csv))
     assert fit["points"] == 240 and fit["E"] == pytest.approx(1.8172, rel=0.01)
     assert "h100" in run_json(capsys, "catalog", "gpus")
+
+
+def test_throughput_takes_precisions_and_a_request_shape(capsys):
+    """`llmlab throughput` serves a request shape at a weight and a KV precision and reports the roofline bound
+    and the expected figure (fitted to published measurements) side by side, each as tokens/s, TTFT and TPOT."""
+    base = ["throughput", "llama-3.1-8b", "--gpu", "h100", "--input-tokens", "2048", "--output-tokens", "512",
+            "--batch", "16"]
+    bf16 = run_json(capsys, *base)
+    fp8 = run_json(capsys, *base, "--precision", "fp8", "--kv-precision", "fp8")
+    assert (fp8["precision"], fp8["kv_precision"], fp8["compute"]) == ("fp8", "fp8", "fp8 tensor cores")
+    for result in (bf16, fp8):
+        assert result["input_tokens"] == 2048 and result["output_tokens"] == 512 and result["batch"] == 16
+        bound, expected = result["bound"], result["expected"]
+        assert set(bound) >= {"output_tokens_per_s", "ttft_s", "time_per_output_token_s"}
+        assert expected["output_tokens_per_s"] < bound["output_tokens_per_s"]
+        assert expected["ttft_s"] > bound["ttft_s"]
+        assert expected["time_per_output_token_s"] > bound["time_per_output_token_s"]
+        assert bound["output_tokens_per_s"] == pytest.approx(16 * bound["output_tokens_per_s_per_sequence"])
+    assert fp8["expected"]["output_tokens_per_s"] > bf16["expected"]["output_tokens_per_s"]
+    assert fp8["memory_per_gpu"]["kv_cache_gb"] == pytest.approx(bf16["memory_per_gpu"]["kv_cache_gb"] / 2)
+    weight_only = run_json(capsys, *base, "--gpu", "a100", "--precision", "fp8")
+    assert "weight-only" in weight_only["compute"]
+    slow = run_json(capsys, *base, "--bandwidth-util", "0.5", "--mfu", "0.3")
+    assert slow["factors"]["bandwidth_efficiency"] == 0.5 and slow["factors"]["mfu_low_precision"] == 0.3
+    assert slow["expected"]["output_tokens_per_s"] < bf16["expected"]["output_tokens_per_s"]
+    assert slow["bound"] == bf16["bound"]
 
 
 def test_human_output_is_readable(capsys):
@@ -102,6 +129,11 @@ BAD_CSV_CASES = {
         (["params", "missing/config.json"], "does not exist"),
         (["throughput", "llama-3.1-8b", "--gpu", "tpu-v9"], "unknown GPU"),
         (["throughput", "llama-3.1-8b", "--gpus", "0"], "at least 1"),
+        (["throughput", "llama-3.1-8b", "--gpus", "3"], "choose one of 1, 2, 4, 8"),
+        (["throughput", "phi-4", "--gpus", "4"], "choose one of 1, 2"),
+        (["throughput", "llama-3.1-8b", "--precision", "fp32"], "unknown precision"),
+        (["throughput", "llama-3.1-8b", "--kv-precision", "int4"], "unknown KV-cache precision"),
+        (["throughput", "llama-3.1-8b", "--input-tokens", "200k"], "exceeds"),
         (["cost", "--flops", "1e21", "--gpu", "h100", "--mfu", "2"], "mfu"),
         (["cost", "--gpu", "h100"], "--flops"),
         (["memory", "llama-3.1-8b", "--dtype", "fp3"], "invalid choice"),

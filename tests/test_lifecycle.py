@@ -3,7 +3,6 @@ stops training, resumes that would train something else are refused, every check
 verified with a fallback to the previous one, names and exports stay where they belong, a broken
 store says so in one line, and devices resolve or fail clearly."""
 
-import json
 import os
 import sqlite3
 import subprocess
@@ -17,17 +16,16 @@ import torch
 from llmlab.errors import LlmlabError
 from llmlab.infer.generate import generate
 from llmlab.nn.config import ModelConfig
+from llmlab.nn.device import resolve_device
 from llmlab.nn.model import LlmlabForCausalLM
 from llmlab.train import runs
 from llmlab.train.checkpoint import checkpoint_dirs, latest_checkpoint, load_latest, verify
 from llmlab.train.corpus import Split
-from llmlab.nn.device import resolve_device
 from llmlab.train.export import export_hf
 from llmlab.train.loop import train
 from llmlab.train.presets import TrainConfig
 from llmlab.train.runs import RunStore
 from llmlab.train.tokenizer import train_tokenizer
-
 from textgen import corpus
 
 MODEL = ModelConfig(vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,

@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from llmlab.errors import LlmlabError
+from llmlab.nn.model import LlmlabForCausalLM
 from llmlab.reasoning.inference import _one_trace, majority_vote, prompt_text, response_text, solve, trace_steps
 from llmlab.reasoning.tasks import FAMILIES, TEST_ITEMS, TEST_NAMES, TRAIN_ITEMS, check, parse, problems
-from llmlab.nn.model import LlmlabForCausalLM
 from llmlab.reasoning.training import REASONER, REASONER_TRAINING, prepare, train_reasoner
 from llmlab.train.runs import RunStore
 from llmlab.train.tokenizer import load_tokenizer
@@ -56,7 +56,8 @@ def test_problems_outside_the_family_are_refused():
         with pytest.raises(LlmlabError, match="outside the task family"):
             parse(question)
     with pytest.raises(LlmlabError, match="no whole-number answer"):
-        parse("A bat and a ball cost $1.11 in total. The bat costs $1.00 more than the ball. How much does the ball cost?")
+        parse("A bat and a ball cost $1.11 in total. The bat costs $1.00 more than the ball. "
+              "How much does the ball cost?")
 
 
 def test_traces_grow_with_effort():
@@ -140,7 +141,8 @@ def test_scratchpad_columns_spell_out_the_result():
             digits = [c.split("=")[1].split()[0] for c in cells]  # right to left, then a final carry
             assert int("".join(reversed(digits)).replace("c", "")) == result, line
         halved = scratchpad(f"{2 * a} / 2 = {a}")
-        quotient = "".join(cell.split(":")[1].split("r")[0] for cell in halved.split(": ", 1)[1].rsplit(" = ", 1)[0].split(", "))
+        halved_cells = halved.split(": ", 1)[1].rsplit(" = ", 1)[0].split(", ")
+        quotient = "".join(cell.split(":")[1].split("r")[0] for cell in halved_cells)
         assert int(quotient) == a, halved
 
 

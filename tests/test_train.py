@@ -20,7 +20,6 @@ from llmlab.train.data import PackedBatches
 from llmlab.train.loop import learning_rate, train
 from llmlab.train.presets import PRESETS, TrainConfig
 from llmlab.train.runs import RunStore
-
 from textgen import corpus
 
 MODEL = ModelConfig(vocab_size=384, hidden_size=48, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,

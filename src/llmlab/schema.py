@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonDict
 from pydantic_core import core_schema
 
 from llmlab import catalog
@@ -60,13 +61,24 @@ def _whole(value: Any) -> Any:
     return value
 
 
+def _context(value: Any) -> Any:
+    """Context lengths use the binary K of model configs: ``128k`` is 131,072 tokens, ``1M`` 1,048,576."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        for suffix, scale in (("k", 2**10), ("m", 2**20)):
+            if text.endswith(suffix):
+                return _whole(parse_size(text[:-1], "context") * scale)
+    return _whole(value)
+
+
 Size = Annotated[float, BeforeValidator(_size), Field(gt=0, allow_inf_nan=False)]
 Amount = Annotated[float, BeforeValidator(_size), Field(ge=0, allow_inf_nan=False)]
 Count = Annotated[int, BeforeValidator(_whole), Field(ge=1)]
 NonNegativeCount = Annotated[int, BeforeValidator(_whole), Field(ge=0)]
+ContextLength = Annotated[int, BeforeValidator(_context), Field(ge=1)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 Seed = Annotated[int, BeforeValidator(_whole), Field(ge=0, le=2**32 - 1, description="random seed")]
-Positional = {"cli": "positional"}
+Positional: JsonDict = {"cli": "positional"}
 
 
 class CatalogChoice:
@@ -86,7 +98,11 @@ class CatalogChoice:
     def labelled(self) -> list[tuple[str, str]]:
         """(key, label) pairs for a page's select: the entry's ``label`` where it has one."""
         entries = self.entries()
-        return [(key, str(entries.get(key, {}).get("label", key))) for key in self.choices()]
+        def label(entry: dict[str, Any], key: str) -> str:
+            named = " ".join(str(entry[part]) for part in ("vendor", "model") if entry.get(part))
+            return str(entry.get("label") or named or key)
+
+        return [(key, label(entries.get(key, {}), key)) for key in self.choices()]
 
     def validate(self, value: str) -> str:
         key = value.strip().lower()

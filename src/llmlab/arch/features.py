@@ -7,18 +7,18 @@ accepts a path to one (its adapter reads the file), the API never reads the serv
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from llmlab import catalog
-from llmlab.arch.config import ArchConfig, from_hf
+from llmlab.arch.config import ArchConfig, check_context, from_hf
 from llmlab.arch.flops import FlopsPerToken, flops_per_token
 from llmlab.arch.memory import InferenceMemory, TrainingMemory, inference_memory, training_memory
 from llmlab.arch.params import ParamCount, count_params
 from llmlab.arch.patterns import KINDS, AttentionPattern
-from llmlab.arch.throughput import Throughput, throughput
-from llmlab.schema import Count, Fraction, GpuName, Input, NonNegativeCount, Positional
+from llmlab.arch.throughput import FITTED_FACTORS, ServingEstimate, serving_estimate
+from llmlab.schema import CatalogChoice, ContextLength, Count, Fraction, GpuName, Input, NonNegativeCount, Positional
 
 # 2^27 tokens is past every published context window (10M); beyond it the numbers mean nothing.
 MAX_CONTEXT = 2**27
@@ -54,7 +54,7 @@ def params(request: ParamsInput) -> ParamsResult:
 
 class FlopsInput(Input):
     config: ConfigSource = CONFIG
-    context: Count = CONTEXT
+    context: ContextLength = CONTEXT
     pattern: Literal[KINDS] | None = Field(None, description="override every layer's attention pattern")  # type: ignore[valid-type]
     window: NonNegativeCount = Field(0, le=MAX_CONTEXT, description="sliding / local window in tokens")
     stride: NonNegativeCount = Field(0, le=MAX_CONTEXT, description="strided pattern's stride")
@@ -69,6 +69,7 @@ class FlopsResult(FlopsPerToken):
 def flops(request: FlopsInput) -> FlopsResult:
     """Forward and training FLOPs per token at a context length."""
     cfg, name = resolve(request.config)
+    check_context(cfg, request.context, name)
     pattern = None
     if request.pattern:
         pattern = AttentionPattern(request.pattern, window=request.window, stride=request.stride,
@@ -80,7 +81,7 @@ def flops(request: FlopsInput) -> FlopsResult:
 
 class MemoryInput(Input):
     config: ConfigSource = CONFIG
-    context: Count = CONTEXT
+    context: ContextLength = CONTEXT
     batch: Count = Field(1, le=1_000_000, description="sequences held at once")
     dtype: Dtype = Field("bf16", description="weight precision")
     training: bool = Field(False, description="add mixed-precision AdamW training memory")
@@ -94,30 +95,48 @@ class MemoryResult(InferenceMemory):
 def memory(request: MemoryInput) -> MemoryResult:
     """Weights and KV-cache memory, and training memory when asked."""
     cfg, name = resolve(request.config)
+    check_context(cfg, request.context, name)
     needed = inference_memory(cfg, request.context, request.batch, request.dtype)
     return MemoryResult(**needed.model_dump(include=set(InferenceMemory.model_fields)), model=name,
                         training=training_memory(cfg, request.context, request.batch) if request.training else None)
 
 
+# Precisions people serve, from the catalog (catalog/data/precisions.json): weights, and the KV cache on its own.
+PrecisionName = Annotated[str, CatalogChoice(catalog.precisions, "precision", where=lambda e: e.get("served", True))]
+KvPrecisionName = Annotated[str, CatalogChoice(catalog.precisions, "KV-cache precision",
+                                               where=lambda e: bool(e.get("kv_cache")) and e.get("served", True))]
+
+
 class ThroughputInput(Input):
     config: ConfigSource = CONFIG
     gpu: GpuName = Field("h100", description="accelerator (see 'llmlab catalog gpus')")
-    gpus: Count = Field(1, le=4096, description="GPUs in tensor parallel")
-    dtype: Dtype = Field("bf16", description="weight precision")
-    context: Count = CONTEXT
-    batch: Count = Field(1, le=1_000_000, description="sequences decoded together")
-    bandwidth_util: Fraction = Field(1.0, description="share of peak memory bandwidth reached")
-    mfu: Fraction = Field(0.5, description="prefill model FLOPs utilisation")
+    gpus: Count = Field(1, le=1024, description="GPUs in one tensor-parallel replica (a size engines accept)")
+    precision: PrecisionName = Field("bf16", description="weight precision")
+    kv_precision: KvPrecisionName = Field("bf16", description="KV-cache precision")
+    batch: Count = Field(1, le=1_000_000, description="sequences decoded together (concurrency)")
+    input_tokens: ContextLength = Field(1024, le=MAX_CONTEXT, description="prompt tokens per request")
+    output_tokens: ContextLength = Field(256, le=MAX_CONTEXT, description="generated tokens per request")
+    bandwidth_util: Fraction | None = Field(None, description="override the fitted bandwidth efficiency of 'expected'")
+    mfu: Fraction | None = Field(None, description="override the fitted MFU of 'expected' (16- and 8/4-bit alike)")
 
 
-class ThroughputResult(Throughput):
+class ThroughputResult(ServingEstimate):
     model: str
 
 
 def serving_throughput(request: ThroughputInput) -> ThroughputResult:
-    """Decode and prefill tokens/s bounds on an accelerator."""
+    """Bound and expected serving speed (output tokens/s, TTFT, time per output token) on an accelerator."""
     cfg, name = resolve(request.config)
-    bound = throughput(cfg, request.gpu, request.gpus, request.dtype, request.context, request.batch,
-                       request.bandwidth_util, request.mfu)
-    return ThroughputResult(**bound.model_dump(), model=name)
+    check_context(cfg, request.input_tokens + request.output_tokens, name)
+    factors = FITTED_FACTORS
+    if request.bandwidth_util is not None or request.mfu is not None:
+        changes: dict[str, Any] = {"fitted_rows": 0, "procedure": "given in the request (--bandwidth-util / --mfu)"}
+        if request.bandwidth_util is not None:
+            changes["bandwidth_efficiency"] = request.bandwidth_util
+        if request.mfu is not None:
+            changes.update(mfu=request.mfu, mfu_low_precision=request.mfu)
+        factors = factors.model_copy(update=changes)
+    estimate = serving_estimate(cfg, request.gpu, request.gpus, request.precision, request.kv_precision,
+                                request.batch, request.input_tokens, request.output_tokens, factors)
+    return ThroughputResult(**dict(estimate), model=name)
 

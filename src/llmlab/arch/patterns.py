@@ -7,6 +7,8 @@ a numpy mask here and a torch mask in the mini-LLM. Conventions (0-based positio
 * sliding(W):    q - W < k <= q            (Hugging Face / Mistral: W keys including itself)
 * strided(s):    k <= q and ((q - k) < s or (q - k) % s == 0)   (Child et al. 2019, both heads)
 * global_local:  k <= q and ((q - k) < W or k < G)  (local window plus G global prefix tokens)
+* chunked(C):    k <= q and k // C == q // C  (Llama 4's chunked local attention: a query sees only
+                 the keys of its own C-token chunk, so the first query of each chunk sees one key)
 
 Pair counts are closed forms in exact integers, so a 10-billion-token context costs nothing;
 only the pictures (``mask``, ``keys_per_query``, ``density``) build arrays, and their sizes are bounded.
@@ -23,6 +25,9 @@ import numpy as np
 from llmlab.errors import LlmlabError
 
 KINDS = ("causal", "sliding", "strided", "global_local")
+# Every kind a model's layer can have. "chunked" is a per-layer pattern read from a config
+# (``attention_chunk_size``); it stays out of KINDS, the override choices offered to users.
+LAYER_KINDS = (*KINDS, "chunked")
 MAX_SPAN = 2**27  # longest window, stride or global prefix, and longest sequence ``density`` samples
 MAX_MASK = 2**12  # longest sequence ``mask`` draws: an n×n array
 MAX_PER_QUERY = 2**22  # longest sequence ``keys_per_query`` lists
@@ -55,9 +60,10 @@ class AttentionPattern:
     n_global: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise LlmlabError(f"unknown attention pattern {self.kind!r}: choose one of {', '.join(KINDS)}")
-        needs = {"sliding": ("window",), "strided": ("stride",), "global_local": ("window", "n_global")}
+        if self.kind not in LAYER_KINDS:
+            raise LlmlabError(f"unknown attention pattern {self.kind!r}: choose one of {', '.join(LAYER_KINDS)}")
+        needs = {"sliding": ("window",), "strided": ("stride",), "global_local": ("window", "n_global"),
+                 "chunked": ("window",)}  # a chunked pattern's window is its chunk size
         for name in ("window", "stride", "n_global"):
             minimum = 1 if name in needs.get(self.kind, ()) else 0
             value = _whole(getattr(self, name), f"the {name} of attention pattern {self.kind!r}", minimum, MAX_SPAN)
@@ -73,6 +79,8 @@ class AttentionPattern:
             return causal & (distance < self.window)
         if self.kind == "strided":
             return causal & ((distance < self.stride) | (distance % self.stride == 0))
+        if self.kind == "chunked":
+            return causal & (k // self.window == q // self.window)
         return causal & ((distance < self.window) | (k < self.n_global))
 
     def mask(self, n: int) -> np.ndarray:
@@ -101,6 +109,8 @@ class AttentionPattern:
             return np.minimum(q + 1, self.window)
         if self.kind == "strided":
             return np.minimum(q + 1, self.stride) + q // self.stride
+        if self.kind == "chunked":
+            return q % self.window + 1
         far_globals = np.clip(q - self.window + 1, 0, self.n_global)
         return np.minimum(q + 1, self.window) + far_globals
 
@@ -114,6 +124,9 @@ class AttentionPattern:
         if self.kind == "strided":
             blocks, rest = divmod(n, self.stride)  # sum of q // stride over q < n
             return _capped_sum(n, self.stride) + self.stride * blocks * (blocks - 1) // 2 + blocks * rest
+        if self.kind == "chunked":
+            chunks, rest = divmod(n, self.window)  # whole chunks, then the last partial one
+            return chunks * self.window * (self.window + 1) // 2 + rest * (rest + 1) // 2
         return _capped_sum(n, self.window) + _capped_sum(max(n - self.window, 0), self.n_global)
 
     def mean_keys(self, n: int) -> float:

@@ -6,11 +6,17 @@ read and look up, so the numbers live in one place.
 A folder named by the environment variable ``LLMLAB_CATALOG`` overrides tables one by one: its
 ``<table>.json``, when present, is read instead of the packaged file (a GPU added there is then
 selectable everywhere). Tables are read once; ``reload()`` reads them again.
+
+GPU prices: each accelerator's ``price_per_hour`` is a dated range (``low``, ``high``, ``source``, ``date``)
+and its ``default`` is not stored but computed on loading as ``PRICE_STATISTIC`` of that range — the
+same statistic for every GPU, so no GPU's default is picked by hand (an override table's ``default`` is
+replaced too).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import reprlib
 from functools import cache
@@ -22,6 +28,15 @@ from llmlab.errors import LlmlabError
 from llmlab.userfiles import read_text
 
 OVERRIDE_VARIABLE = "LLMLAB_CATALOG"
+# How a GPU's default $/hour is read off its dated price range, for every GPU alike: the geometric mean
+# of the cheapest and dearest listed rate (ranges run from spot or long-tail clouds to hyperscalers, a
+# factor of 2-4, so the ratio-symmetric middle is used; the arithmetic midpoint leans to the hyperscaler).
+PRICE_STATISTIC = "geometric mean of low and high"
+
+
+def price_default(low: float, high: float) -> float:
+    """``PRICE_STATISTIC`` of a price range: sqrt(low · high), rounded to the cent."""
+    return round(math.sqrt(low * high), 2)
 
 
 def parse_json(text: str, origin: str, expected: str) -> Any:
@@ -101,10 +116,23 @@ def _load(name: str) -> dict[str, Any]:
     """A table: ``$LLMLAB_CATALOG/<name>.json`` when that file exists, else the packaged file."""
     path = _override(name)
     if path is None:
-        return _packaged(name)
+        return _derived(name, _packaged(name))
     origin = f"catalog table {path}"
     table = parse_json(read_text(path, "catalog table"), origin, f"a table shaped like the packaged {name}.json")
-    return _check_like(table, _packaged(name), origin)
+    return _derived(name, _check_like(table, _packaged(name), origin))
+
+
+def _derived(name: str, table: dict[str, Any]) -> dict[str, Any]:
+    """Fields computed from a table's data on loading: each GPU's default price from its range."""
+    if name != "accelerators":
+        return table
+    filled = {}
+    for key, entry in table.items():
+        price = dict(entry["price_per_hour"])
+        price["default"] = price_default(price["low"], price["high"])
+        price["statistic"] = PRICE_STATISTIC
+        filled[key] = {**entry, "price_per_hour": price}
+    return filled
 
 
 def reload() -> None:
@@ -129,6 +157,11 @@ def fit(name: str) -> dict[str, Any]:
     return _lookup("fits", name, "fit")
 
 
+def fit_bootstrap(name: str) -> dict[str, Any]:
+    """Bootstrap refits of a fit's data (E, A, B, alpha, beta per resample), for intervals of predictions."""
+    return _lookup("fit_bootstrap", name, "fit with bootstrap refits")
+
+
 def models() -> dict[str, Any]:
     """Catalog models by name: Hugging Face config fields plus published parameter counts."""
     return _load("models")
@@ -146,9 +179,35 @@ def accelerator(name: str) -> dict[str, Any]:
     return _lookup("accelerators", name, "GPU")
 
 
+def precisions() -> dict[str, Any]:
+    """Number formats weights and KV caches are served in: bytes per parameter, which GPU architectures
+    have tensor cores for them, and the published quality change of serving in them."""
+    return _load("precisions")
+
+
+def precision(name: str) -> dict[str, Any]:
+    return _lookup("precisions", name, "precision")
+
+
+def serving_measurements() -> dict[str, Any]:
+    """Published measured serving results (engine, GPUs, model, precision, load, measured tokens/s, TTFT,
+    time per output token), each with its source: what llmlab's serving estimate is fitted to and checked on."""
+    return _load("serving_measurements")
+
+
 def api_tiers() -> dict[str, Any]:
-    """API models with $/Mtok in and out, grouped by tier: small, frontier, reasoning."""
+    """API models by ``<vendor>-<model_id>``: $/Mtok in and out (cached input, cache write, batch discount and a
+    long-context tier where found; null means not found, never zero), context window, tier (small, frontier, or
+    reasoning: the vendor's top reasoning model), whether it can answer without thinking (reasoning: none, optional,
+    always), status (current, legacy, deprecated with a retirement date) and announced price changes."""
     return _load("api_tiers")
+
+
+def benchmarks() -> dict[str, Any]:
+    """Published benchmark scores: ``benchmarks`` (what each measures, its unit, version and source) and ``scores``
+    by option (an api_tiers key or a catalog model key), then by benchmark: score, setting (reasoning on/off, effort,
+    scaffold), source and date. An absent score is unscored, never zero."""
+    return _load("benchmarks")
 
 
 def historical() -> dict[str, Any]:
@@ -157,5 +216,6 @@ def historical() -> dict[str, Any]:
 
 
 def planning() -> dict[str, Any]:
-    """Use cases, capability classes and the planner's stated assumptions."""
+    """Use cases (each with its benchmark, default bar, batch tolerance and reasoning effort), capability classes
+    and the planner's stated assumptions (thinking tokens per use case and effort among them)."""
     return _load("planning")

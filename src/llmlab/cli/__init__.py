@@ -15,7 +15,8 @@ os.environ.setdefault("GOMP_SPINCOUNT", "0")
 import argparse  # noqa: E402
 import importlib  # noqa: E402
 import sys  # noqa: E402
-from typing import NoReturn, Sequence  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from typing import NoReturn  # noqa: E402
 
 from llmlab.errors import LlmlabError  # noqa: E402
 

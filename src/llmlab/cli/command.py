@@ -10,14 +10,15 @@ from __future__ import annotations
 import argparse
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from llmlab.errors import LlmlabError
 from llmlab.cli.render import render_mapping
+from llmlab.errors import LlmlabError
 from llmlab.schema import CatalogChoice, Input, describe, finite_json
 
 

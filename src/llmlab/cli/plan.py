@@ -1,30 +1,37 @@
-"""`llmlab plan`: recommend a tier, model size and architecture for a budget and use case."""
+"""`llmlab plan`: the cost–quality frontier of every way to do a job, and the cheapest that clears the bar."""
 
 from llmlab.cli.command import Command
 from llmlab.plan.planner import plan
 from llmlab.plan.request import PlanRequest
-from llmlab.units import human
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
 
 
 def render_plan(result: dict) -> str:
+    bar = result["bar"]
     lines = [f"Recommended: {result['summary']}", "",
-             f"{'fits':<5} {'tier':<30} {'option':<48} {'$/month':>12} {'latency':>9}"]
+             f"Quality bar: {bar['score']:g} on {bar['label']} ({bar['why']})", "",
+             "Cost-quality frontier (no cheaper option scores as high):"]
+    lines += [f"  {point['name'][:46]:<46} {_money(point['monthly_cost']):>12} $/month  {point['score']:>6g}  "
+              f"{point['note']}" for point in result["frontier"]]
+    lines += ["", f"{'fits':<5} {'option':<50} {'score':>6} {'$/month':>12} {'latency':>15}"]
     for option in result["options"]:
-        cost = "-" if not option["monthly_cost"] else f"{option['monthly_cost']:,.0f}"
-        latency = "-" if option["latency_s"] is None else f"{option['latency_s']:.1f} s"
-        lines.append(f"{'yes' if option['fits'] else 'no':<5} {option['tier_label']:<30} {option['name'][:48]:<48} "
-                     f"{cost:>12} {latency:>9}")
-        lines += [f"{'':<36}- {problem}" for problem in option["problems"][:2]]
-    if result["recommended"]:
-        lines += ["", "Why:"] + [f"  - {reason}" for reason in result["recommended"]["reasons"]]
+        score = "-" if option["quality"] is None else f"{option['quality']['score']:g}"
+        latency = "-" if option["latency_s"] is None else \
+            f"{option['latency_s']['mean']:.1f}/{option['latency_s']['peak']:.1f} s"
+        lines.append(f"{'yes' if option['fits'] and option['clears_bar'] else 'no':<5} {option['name'][:50]:<50} "
+                     f"{score:>6} {_money(option['monthly_cost']):>12} {latency:>15}")
+        lines += [f"{'':<6}- {problem}" for problem in option["problems"][:2]]
+    if result["recommendation"]:
+        lines += ["", "Why:"] + [f"  - {reason}" for reason in result["recommendation"]["reasons"]]
     if result["training"]:
-        training = result["training"]
-        best, aware = training["compute_optimal"], training["inference_aware"]["inference_aware"]
-        lines += ["", f"Training budget ${training['budget']:,.0f} -> {training['flops']:.3g} FLOPs: "
-                      f"compute-optimal {human(best['params'])} params on {human(best['tokens'])} tokens; "
-                      f"inference-aware {human(aware['params'])} on {human(aware['tokens'])}"]
+        lines += ["", "Training your own:"] + [f"  - {reason}" for reason in next(
+            o for o in result["options"] if o["tier"] == "train")["reasons"]]
+    lines += ["", "latency: mean/peak seconds per response; score: the bar's benchmark ('-' = no published score)"]
     return "\n".join(lines)
 
 
-COMMAND = Command("plan", "Recommend a tier, model size and architecture for a budget and use case.", PlanRequest, plan,
-                  render=render_plan)
+COMMAND = Command("plan", "The cost-quality frontier of every way to do a job, and the cheapest option that clears "
+                          "the quality bar.", PlanRequest, plan, render=render_plan)

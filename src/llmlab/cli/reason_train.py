@@ -10,5 +10,6 @@ def run(request: ReasonTrainInput) -> dict:
     return reason_train(request)
 
 
-COMMAND = Command("reason-train", "Train the small reasoning model from scratch (about 10 minutes here), then measure it.",
+COMMAND = Command("reason-train",
+                  "Train the small reasoning model from scratch (about 10 minutes here), then measure it.",
                   ReasonTrainInput, run)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import torch
 
 from llmlab.errors import LlmlabError
-from llmlab.nn.model import KVCache, LlmlabForCausalLM
 from llmlab.nn.device import resolve_device
-
+from llmlab.nn.model import KVCache, LlmlabForCausalLM
 
 GREEDY_BELOW = 1e-4  # colder than this, sampling is argmax in all but float rounding (and overflows)
 

@@ -1,7 +1,7 @@
 """Splitting a compute budget between parameters and tokens.
 
-* ``compute_optimal``: Hoffmann et al. 2022 eq. (4) for Chinchilla-form laws; a 1-D numerical
-  minimum of L(N, C/6N) for any other law (Kaplan).
+* ``compute_optimal``: Hoffmann et al. 2022 eq. (4) for Chinchilla-form laws; Kaplan et al. 2020's
+  published frontier N_opt = 1.3e9 · C^0.73 (C in PF-days, Table 6) for theirs.
 * ``rule_of_thumb``: about 20 tokens per parameter (Chinchilla Table 3, Approach 1).
 * ``isoflop_curve`` / ``efficient_frontier``: loss against N at fixed C, and the optimum across C.
 * ``inference_aware``: Sardana et al. 2024, "Beyond Chinchilla-Optimal": the cheapest model that
@@ -11,9 +11,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-
 from pydantic import computed_field
+from scipy.optimize import minimize_scalar
 
 from llmlab.errors import LlmlabError
 from llmlab.laws.compute import training_flops
@@ -39,13 +38,14 @@ class Allocation(Result):
         return self.tokens / self.params
 
 
-def _allocation(law: Law, params: float, tokens: float) -> Allocation:
+def allocation(law: Law, params: float, tokens: float) -> Allocation:
     return Allocation(params=params, tokens=tokens, loss=float(law.loss(params, tokens)),
                       flops=training_flops(params, tokens))
 
 
 def compute_optimal(law: Law, flops: float) -> Allocation:
-    """The (N, D) that minimises loss at ``flops = 6ND``."""
+    """The (N, D) each law's authors give for ``flops = 6ND``: Hoffmann et al.'s eq. (4) for a
+    Chinchilla-form law, Kaplan et al.'s published frontier N ∝ C^0.73 (Table 6) for theirs."""
     if flops <= 0:
         raise LlmlabError(f"compute budget must be positive, got {flops}")
     if isinstance(law, ChinchillaLaw):
@@ -53,21 +53,9 @@ def compute_optimal(law: Law, flops: float) -> Allocation:
         g = (law.alpha * law.A / (law.beta * law.B)) ** (1 / s)
         params = g * (flops / 6) ** (law.beta / s)
         tokens = (flops / 6) ** (law.alpha / s) / g
-        return _allocation(law, params, tokens)
-    return _allocation(law, *_numerical_optimum(law, flops))
-
-
-def _numerical_optimum(law: Law, flops: float) -> tuple[float, float]:
-    centre = 0.5 * np.log(flops / 6)
-
-    def loss_at(log_n: float) -> float:
-        n = np.exp(log_n)
-        return float(law.loss(n, flops / (6 * n)))
-
-    result = minimize_scalar(loss_at, bounds=(centre - 25, centre + 25), method="bounded",
-                             options={"xatol": 1e-10})
-    params = float(np.exp(result.x))
-    return params, flops / (6 * params)
+        return allocation(law, params, tokens)
+    params = law.optimal_params(flops)
+    return allocation(law, params, flops / (6 * params))
 
 
 def rule_of_thumb(law: Law, flops: float, tokens_per_param: float = CHINCHILLA_TOKENS_PER_PARAM) -> Allocation:
@@ -75,7 +63,7 @@ def rule_of_thumb(law: Law, flops: float, tokens_per_param: float = CHINCHILLA_T
     if flops <= 0 or tokens_per_param <= 0:
         raise LlmlabError("compute budget and tokens per parameter must be positive")
     params = float(np.sqrt(flops / (6 * tokens_per_param)))
-    return _allocation(law, params, tokens_per_param * params)
+    return allocation(law, params, tokens_per_param * params)
 
 
 def isoflop_curve(law: Law, flops: float, params: np.ndarray) -> np.ndarray:
@@ -137,7 +125,7 @@ def _cheapest_at_loss(law: Law, target: float, inference_tokens: float) -> Alloc
     result = minimize_scalar(lifetime, bounds=(floor + 1e-9, floor + 30), method="bounded",
                              options={"xatol": 1e-10})
     params = float(np.exp(result.x))
-    return _allocation(law, params, float(law.tokens_for_loss(params, target)))
+    return allocation(law, params, float(law.tokens_for_loss(params, target)))
 
 
 def inference_aware(law: Law, target_loss: float, inference_tokens: float) -> InferenceAwarePlan:

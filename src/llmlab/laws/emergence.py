@@ -29,7 +29,8 @@ class EmergenceCurves(Result):
     fit: str
 
 
-def emergence_curves(law: Law, answer_tokens: int, sizes: np.ndarray, tokens_per_param: float = 20.0) -> EmergenceCurves:
+def emergence_curves(law: Law, answer_tokens: int, sizes: np.ndarray,
+                     tokens_per_param: float = 20.0) -> EmergenceCurves:
     if not isinstance(law, ChinchillaLaw):
         raise LlmlabError("emergence needs a law with an irreducible term E: use chinchilla or epoch2024")
     if not 1 <= answer_tokens <= 100:

@@ -9,9 +9,11 @@ the most promising few starts are refined, and every refinement uses the analyti
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
-from pydantic import computed_field
+from numpy.typing import ArrayLike
+from pydantic import Field, computed_field
 from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
 
@@ -81,6 +83,16 @@ def objective_and_gradient(theta: np.ndarray, log_n: np.ndarray, log_d: np.ndarr
     return float(_huber(residual, delta).sum()), grad
 
 
+def loss_interval(samples: Sequence[Sequence[float]], params: ArrayLike,
+                  tokens: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% percentile interval of the predicted loss over bootstrap refits (E, A, B, alpha, beta each):
+    an interval of the prediction itself, the constants' correlations kept (not the corners of their box)."""
+    losses = np.array([ChinchillaLaw(E=e, A=a, B=b, alpha=alpha, beta=beta).loss(params, tokens)
+                       for e, a, b, alpha, beta in samples])
+    low, high = np.percentile(losses, [2.5, 97.5], axis=0)
+    return low, high
+
+
 class Fit(Result):
     """The fitted constants of L = E + A/N^alpha + B/D^beta, with percentile-bootstrap 95% intervals."""
 
@@ -93,6 +105,13 @@ class Fit(Result):
     points: int
     intervals: dict[str, tuple[float, float]] = {}
     bootstrap: int = 0
+    samples: list[tuple[float, float, float, float, float]] = Field(
+        default=[], description="each bootstrap refit's (E, A, B, alpha, beta)")
+
+    def loss_interval(self, params: ArrayLike, tokens: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        if not self.samples:
+            raise LlmlabError("this fit has no bootstrap refits: fit with bootstrap > 0")
+        return loss_interval(self.samples, params, tokens)
 
     @computed_field
     @property
@@ -173,17 +192,19 @@ def fit_runs(runs: Runs, bootstrap: int = 0, seed: int = 0, delta: float = HUBER
     starts = hoffmann_grid()
     theta, value = _best_theta(data, delta, starts, refine)
     intervals: dict[str, tuple[float, float]] = {}
+    samples: list[tuple[float, float, float, float, float]] = []
     if bootstrap:
         rng = np.random.default_rng(seed)
-        samples = []
         # A resample's optimum lies near the full-data one, so that is where each refit starts.
         for _ in range(bootstrap):
             pick = rng.integers(0, len(runs), len(runs))
             t, _ = _refine(theta, tuple(column[pick] for column in data), delta)
             law = _law(t, "bootstrap")
-            samples.append([law.E, law.A, law.B, law.alpha, law.beta, law.beta / (law.alpha + law.beta)])
-        low, high = np.percentile(np.array(samples), [2.5, 97.5], axis=0)
+            samples.append((law.E, law.A, law.B, law.alpha, law.beta))
+        constants = np.array(samples)
+        with_a = np.column_stack([constants, constants[:, 4] / (constants[:, 3] + constants[:, 4])])
+        low, high = np.percentile(with_a, [2.5, 97.5], axis=0)
         intervals = {name: (float(lo), float(hi)) for name, lo, hi in zip((*PARAM_NAMES, "a"), low, high)}
     law = _law(theta, "fitted")
-    return Fit(E=law.E, A=law.A, B=law.B, alpha=law.alpha, beta=law.beta, objective=value, points=len(runs), intervals=intervals,
-               bootstrap=bootstrap)
+    return Fit(E=law.E, A=law.A, B=law.B, alpha=law.alpha, beta=law.beta, objective=value, points=len(runs),
+               intervals=intervals, bootstrap=bootstrap, samples=samples)

@@ -74,6 +74,14 @@ class KaplanLaw:
     source: str = ""
     params_convention: str = "non-embedding parameters"
     fitted_range: FittedRange | None = None
+    # Kaplan's own compute-efficient frontier (Table 6), N_opt = coefficient · (C / unit)^exponent: not the
+    # minimum of L(N, C/6N), which Kaplan's frontier is not (their runs stop before convergence).
+    optimal_params_coefficient: float = 1.3e9
+    optimal_params_exponent: float = 0.73
+    flops_unit: float = 8.64e19  # one PF-day
+
+    def optimal_params(self, flops: float) -> float:
+        return self.optimal_params_coefficient * (flops / self.flops_unit) ** self.optimal_params_exponent
 
     def loss(self, params: ArrayLike, tokens: ArrayLike) -> np.ndarray:
         n, d = np.asarray(params, float), np.asarray(tokens, float)
@@ -103,7 +111,10 @@ def get_law(name: str) -> Law:
     common = dict(name=key, source=entry["source"], params_convention=entry["params_convention"],
                   fitted_range=FittedRange(tuple(fitted["params"]), tuple(fitted["tokens"]), fitted["source"]))
     if entry["form"] == "kaplan":
+        frontier = entry["allocation"]
         return KaplanLaw(alpha_N=entry["alpha_N"], alpha_D=entry["alpha_D"], N_c=entry["N_c"], D_c=entry["D_c"],
+                         optimal_params_coefficient=frontier["params_coefficient"],
+                         optimal_params_exponent=frontier["params_exponent"], flops_unit=frontier["flops_unit"],
                          **common)
     return ChinchillaLaw(E=entry["E"], A=entry["A"], B=entry["B"], alpha=entry["alpha"], beta=entry["beta"], **common)
 

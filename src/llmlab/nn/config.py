@@ -50,10 +50,12 @@ class ModelConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise LlmlabError(f"model config field {name!r} must be a positive integer, got {value!r}")
         if self.hidden_size % self.num_attention_heads:
-            raise LlmlabError(f"num_attention_heads ({self.num_attention_heads}) must divide hidden_size ({self.hidden_size})")
+            raise LlmlabError(
+                f"num_attention_heads ({self.num_attention_heads}) must divide hidden_size ({self.hidden_size})")
         if self.num_attention_heads % self.num_key_value_heads:
             raise LlmlabError(
-                f"num_key_value_heads ({self.num_key_value_heads}) must divide num_attention_heads ({self.num_attention_heads})")
+                f"num_key_value_heads ({self.num_key_value_heads}) must divide "
+                f"num_attention_heads ({self.num_attention_heads})")
         if self.head_dim % 2:
             raise LlmlabError(f"head size hidden_size/num_attention_heads = {self.head_dim} must be even for RoPE")
         if self.num_local_experts and not 1 <= self.num_experts_per_tok <= self.num_local_experts:
@@ -61,7 +63,7 @@ class ModelConfig:
                               f"num_local_experts ({self.num_local_experts})")
         if self.sliding_window is not None and self.attention_pattern == "causal":
             object.__setattr__(self, "attention_pattern", "sliding")
-        self.pattern  # validates the pattern's own parameters
+        _ = self.pattern  # built only to validate the pattern's own parameters
 
     @property
     def head_dim(self) -> int:
@@ -80,7 +82,8 @@ class ModelConfig:
     @property
     def hf_model_type(self) -> str | None:
         """The Hugging Face architecture this model exports as, or None if it has no equivalent."""
-        if self.n_shared_experts or self.expert_bias_update_rate or self.attention_pattern in ("strided", "global_local"):
+        if (self.n_shared_experts or self.expert_bias_update_rate
+                or self.attention_pattern in ("strided", "global_local", "chunked")):
             return None
         if self.is_moe:
             return "mixtral"
@@ -117,7 +120,7 @@ class ModelConfig:
         return json.dumps(asdict(self), indent=2)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
@@ -125,7 +128,7 @@ class ModelConfig:
         return cls(**data)
 
     @classmethod
-    def load(cls, path: str | Path) -> "ModelConfig":
+    def load(cls, path: str | Path) -> ModelConfig:
         try:
             return cls.from_dict(json.loads(Path(path).read_text("utf-8")))
         except (OSError, json.JSONDecodeError) as error:

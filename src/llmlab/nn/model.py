@@ -34,6 +34,9 @@ class RMSNorm(nn.Module):
 class RotaryEmbedding(nn.Module):
     """Rotate-half RoPE: dims j and j + D/2 rotate together by position · theta^(-2j/D)."""
 
+    cos: Tensor  # buffers, registered in __init__
+    sin: Tensor
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         d = config.head_dim
@@ -81,7 +84,8 @@ class Attention(nn.Module):
     def __init__(self, config: ModelConfig, layer: int) -> None:
         super().__init__()
         self.layer = layer
-        self.heads, self.kv_heads, self.head_dim = config.num_attention_heads, config.num_key_value_heads, config.head_dim
+        self.heads, self.kv_heads = config.num_attention_heads, config.num_key_value_heads
+        self.head_dim = config.head_dim
         c = config.hidden_size
         self.q_proj = nn.Linear(c, self.heads * self.head_dim, bias=False)
         self.k_proj = nn.Linear(c, self.kv_heads * self.head_dim, bias=False)
@@ -131,6 +135,9 @@ class SparseMoE(nn.Module):
     """Softmax router in fp32 -> top-k -> renormalised gates (Mixtral). Optional DeepSeek-V3 extras:
     shared experts every token passes through, and a per-expert bias that only steers *selection*
     (aux-loss-free balancing), nudged after each optimiser step toward an even load."""
+
+    expert_bias: Tensor  # buffers, registered in __init__
+    expert_load: Tensor
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -269,8 +276,9 @@ class LlmlabForCausalLM(nn.Module):
         """Aux-loss-free balancing: call after each optimiser step."""
         rate = self.config.expert_bias_update_rate
         for layer in self.model.layers:
-            if hasattr(layer, "block_sparse_moe"):
-                layer.block_sparse_moe.update_bias(rate)
+            moe = getattr(layer, "block_sparse_moe", None)  # only MoE layers have one
+            if isinstance(moe, SparseMoE):
+                moe.update_bias(rate)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -42,7 +42,7 @@ def reason(request: ReasonRunInput) -> dict:
 def reason_train(request: ReasonTrainInput) -> dict:
     """Train the reasoner from scratch, then measure it on the held-out split (unless eval_problems is 0)."""
     store = open_store(request)
-    cfg = replace(REASONER_TRAINING, **({"steps": request.steps} if request.steps else {}), seed=request.seed)
+    cfg = replace(REASONER_TRAINING, steps=request.steps or REASONER_TRAINING.steps, seed=request.seed)
     result = train_reasoner(request.name, store, cfg, request.seed, request.problems or TRAIN_PROBLEMS)
     if request.eval_problems:
         model, _, _ = _load_reasoner(request.name, request.runs_dir)

@@ -3,8 +3,8 @@
     <high> A bat and a ball cost $1.10 ...?\\n<think> ball = x cents, ...; 10 / 2 = 5; check: ...</think> $0.05
 
 Effort picks how much worked reasoning the model was trained to write (none: straight to the answer;
-low: the key arithmetic; medium: every step, its arithmetic digit by digit; high: that and a check) and caps the thinking
-tokens at inference: at the cap the end-of-thinking delimiter is forced (budget forcing, s1:
+low: the key arithmetic; medium: every step, its arithmetic digit by digit; high: that and a check)
+and caps the thinking tokens at inference: at the cap the end-of-thinking delimiter is forced (budget forcing, s1:
 Muennighoff et al. 2025). At `high`, several traces are sampled and the answers put to a majority
 vote (self-consistency, Wang et al. 2022).
 """
@@ -20,8 +20,8 @@ from tokenizers import Tokenizer
 
 from llmlab.errors import LlmlabError
 from llmlab.infer.generate import generate
-from llmlab.reasoning.tasks import Problem, check, parse, scratchpad
 from llmlab.nn.model import LlmlabForCausalLM
+from llmlab.reasoning.tasks import Problem, check, parse, scratchpad
 from llmlab.train.tokenizer import END_OF_TEXT
 
 EFFORTS = ("none", "low", "medium", "high")
@@ -74,6 +74,8 @@ class Solution:
 def _one_trace(model: LlmlabForCausalLM, tokenizer: Tokenizer, prompt: list[int], budget: int,
                temperature: float, seed: int | None) -> tuple[list[int], str, bool]:
     end_think, end_text = tokenizer.token_to_id(END_THINK), tokenizer.token_to_id(END_OF_TEXT)
+    if end_think is None:
+        raise LlmlabError(f"the tokenizer has no {END_THINK} token: use a model made by `llmlab reason-train`")
     thinking = generate(model, prompt, budget, temperature, stop_id=end_think, seed=seed) if budget else []
     forced = len(thinking) >= budget and budget > 0  # the cap was reached: force the delimiter
     answer = generate(model, prompt + thinking + [end_think], ANSWER_TOKENS, 0.0, stop_id=end_text)

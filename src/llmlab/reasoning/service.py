@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llmlab.errors import LlmlabError
 from llmlab.reasoning.features import ReasonInput
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+    from llmlab.nn.model import LlmlabForCausalLM
 
 RUN = "reasoner"
 
@@ -15,8 +21,8 @@ RUN = "reasoner"
 class Reasoner:
     def __init__(self, runs_dir: Path) -> None:
         self.runs_dir = runs_dir
-        self._model = None
-        self._checkpoint = None
+        self._model: tuple[LlmlabForCausalLM, Tokenizer] | None = None
+        self._checkpoint: Path | None = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.error: str | None = None
@@ -39,7 +45,7 @@ class Reasoner:
                 "step": max(steps, default=0), "steps": REASONER_TRAINING.steps, "measurements": measured,
                 "runs_dir": str(self.runs_dir), "budgets": THINKING_BUDGET, "votes": VOTES}
 
-    def model(self):
+    def model(self) -> tuple[LlmlabForCausalLM, Tokenizer]:
         """The newest valid checkpoint's model and tokenizer, loaded again only when a newer one appears."""
         from llmlab.train.checkpoint import checkpoint_dirs, load_latest
         from llmlab.train.tokenizer import load_tokenizer
@@ -47,13 +53,17 @@ class Reasoner:
         run_dir = self.runs_dir / RUN
         newest = checkpoint_dirs(run_dir)[:1]
         if not newest or (self._thread is not None and self._thread.is_alive()):
-            raise LlmlabError("no trained reasoning model yet: train one first (button above, or `llmlab reason-train`)")
+            raise LlmlabError(
+                "no trained reasoning model yet: train one first (button above, or `llmlab reason-train`)")
         with self._lock:
-            if self._checkpoint != newest[0]:
+            if self._model is None or self._checkpoint != newest[0]:
                 checkpoint = load_latest(run_dir, with_optimizer=False)
+                if checkpoint is None:
+                    raise LlmlabError("the reasoning run has no valid checkpoint: train it again "
+                                      "(button above, or `llmlab reason-train`)")
                 self._model = (checkpoint.model, load_tokenizer(run_dir / "data" / "tokenizer.json"))
                 self._checkpoint = newest[0]
-        return self._model
+            return self._model
 
     def solve(self, request: ReasonInput) -> dict:
         """The model's trace and answer; a question outside the task family is refused before any loading."""
@@ -80,7 +90,9 @@ class Reasoner:
         try:
             store = self._store(create=True)
             train_reasoner(RUN, store, progress=False)
-            model = load_latest(store.run_dir(RUN), with_optimizer=False).model
-            measure(RUN, store, model)
+            checkpoint = load_latest(store.run_dir(RUN), with_optimizer=False)
+            if checkpoint is None:
+                raise LlmlabError("no valid checkpoint was written")
+            measure(RUN, store, checkpoint.model)
         except Exception as error:  # reported to the page; the server keeps running
             self.error = f"training failed: {error}"

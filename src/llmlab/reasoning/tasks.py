@@ -130,14 +130,22 @@ def _value(text: str) -> float | None:
     return float(found[-1].replace("$", "")) if found else None
 
 
+def _stated(text: str) -> float:
+    """The number a problem's own answer states: every generator writes one."""
+    value = _value(text)
+    if value is None:
+        raise LlmlabError(f"a problem's answer must state a number, got {text!r}")
+    return value
+
+
 def check(problem: Problem, response: str) -> str:
     """'correct', 'intuitive' (the tempting wrong answer), 'wrong', or 'unparsed'."""
     value = _value(response)
     if value is None:
         return "unparsed"
-    if abs(value - _value(problem.answer)) < 1e-9:
+    if abs(value - _stated(problem.answer)) < 1e-9:
         return "correct"
-    if problem.intuitive is not None and abs(value - _value(problem.intuitive)) < 1e-9:
+    if problem.intuitive is not None and abs(value - _stated(problem.intuitive)) < 1e-9:
         return "intuitive"
     return "wrong"
 

@@ -13,10 +13,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from llmlab.reasoning.inference import EFFORTS, SPECIAL_TOKENS, prompt_text, response_text, solve
-from llmlab.reasoning.tasks import problems
 from llmlab.nn.config import ModelConfig
 from llmlab.nn.model import LlmlabForCausalLM
+from llmlab.reasoning.inference import EFFORTS, SPECIAL_TOKENS, prompt_text, response_text, solve
+from llmlab.reasoning.tasks import problems
 from llmlab.train.loop import fit
 from llmlab.train.presets import TrainConfig
 from llmlab.train.runs import RunStore
@@ -138,13 +138,14 @@ def measure(name: str, store: RunStore, model: LlmlabForCausalLM, count: int = 6
                 "forced_rate": statistics.mean(s.forced for s in solutions),
                 "latency_s": statistics.mean(s.latency_s for s in solutions)}
 
-    result = {"problems": count, "efforts": {effort: run(effort) for effort in EFFORTS},
+    efforts = {effort: run(effort) for effort in EFFORTS}
+    result = {"problems": count, "efforts": efforts,
               "budget_curve": [{"budget": b, **run("high", budget=b, votes=1)} for b in BUDGETS],
               "vote_curve": [{"votes": k, **run("high", votes=k)} for k in VOTE_COUNTS]}
     bar.close()
     store.put_result(name, EVALUATION, result)
     step = max((s for s, _ in store.metrics(name, "train")), default=0)
-    for effort, figures in result["efforts"].items():
+    for effort, figures in efforts.items():
         store.log(name, step, f"accuracy_{effort}", figures["accuracy"])
         store.log(name, step, f"intuitive_{effort}", figures["intuitive_rate"])
     return result

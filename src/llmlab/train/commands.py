@@ -93,5 +93,6 @@ def run_generation(request: GenerateInput) -> dict:
 def run_export(request: ExportInput) -> dict:
     """Write a run as a Hugging Face model folder (llama, mistral or mixtral)."""
     model, _, path, store = load_run(request)
-    model_type = export_hf(model, store.run_dir(request.run) / "data" / "tokenizer.json", request.hf, force=request.force)
+    tokenizer = store.run_dir(request.run) / "data" / "tokenizer.json"
+    model_type = export_hf(model, tokenizer, request.hf, force=request.force)
     return {"run": request.run, "checkpoint": str(path), "hf_dir": request.hf, "model_type": model_type}

@@ -13,9 +13,9 @@ import importlib.util
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from llmlab.errors import LlmlabError
 from llmlab.train.files import atomic_write_text
@@ -62,7 +62,8 @@ def _austen() -> Split | None:
     result = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         return None
-    train, validation = [], []
+    train: list[str] = []
+    validation: list[str] = []
     for line in result.stdout.splitlines():
         book, _, text = line.partition("\t")
         (validation if book == "Persuasion" else train).append(text)
@@ -93,7 +94,8 @@ def user_corpus(path: str | Path) -> Split:
     files = sorted(root.rglob("*.txt")) if root.is_dir() else [root]
     if not root.exists() or not files:
         raise LlmlabError(f"--data {str(path)!r} does not exist or holds no .txt files")
-    train, validation = [], []
+    train: list[str] = []
+    validation: list[str] = []
     for file in files:
         try:
             text = file.read_text("utf-8")

@@ -20,6 +20,8 @@ from llmlab.train.tokenizer import END_OF_TEXT
 
 def encode(tokenizer: Tokenizer, text: str) -> np.ndarray:
     eot = tokenizer.token_to_id(END_OF_TEXT)
+    if eot is None:
+        raise LlmlabError(f"the tokenizer has no {END_OF_TEXT} token: train it with llmlab's tokenizer")
     ids: list[int] = []
     for document in text.split("\n\n\n"):
         ids.extend(tokenizer.encode(document).ids)

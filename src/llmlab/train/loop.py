@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -21,12 +22,12 @@ from tqdm import tqdm
 
 from llmlab.errors import LlmlabError
 from llmlab.nn.config import ModelConfig
+from llmlab.nn.device import resolve_device
 from llmlab.nn.model import LlmlabForCausalLM
 from llmlab.train import distributed
 from llmlab.train.checkpoint import Checkpoint, load_latest, save_checkpoint
 from llmlab.train.corpus import Split
 from llmlab.train.data import PackedBatches, encode, evaluation_batches
-from llmlab.nn.device import resolve_device
 from llmlab.train.files import atomic_write_text
 from llmlab.train.presets import TrainConfig
 from llmlab.train.runs import RunStore

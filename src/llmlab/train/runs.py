@@ -15,9 +15,10 @@ import re
 import socket
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from llmlab.errors import LlmlabError
 

@@ -5,7 +5,8 @@ routes take it as a JSON body. The engine's command-line features are served her
 the CLI computes, a script can ask the lab for with the same field names. Bad input answers 422.
 """
 
-from typing import Annotated, Any, Callable
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
@@ -13,12 +14,12 @@ from pydantic import BaseModel
 from llmlab.arch import features as arch
 from llmlab.catalog.features import TABLES, Table
 from llmlab.laws import features as laws
+from llmlab.laws.emergence import EmergenceCurves
 from llmlab.plan.planner import Plan, plan
 from llmlab.plan.request import PlanRequest
 from llmlab.reasoning.features import Effort, ReasonInput
 from llmlab.reasoning.projection import reasoning_projection
 from llmlab.reasoning.service import Reasoner
-from llmlab.laws.emergence import EmergenceCurves
 from llmlab.web import views
 from llmlab.web.heavy import heavy
 from llmlab.web.routing import Routing
@@ -37,6 +38,7 @@ def _post(path: str, run: Callable[[Any], Any], body: type[BaseModel], result: A
     router.post(path, response_model=result, summary=(run.__doc__ or "").strip().split("\n")[0])(endpoint)
 
 
+_result: type[BaseModel]  # the response model; both route tables below bind it
 for _path, _run, _body, _result in (
     ("/loss", laws.predict_loss, laws.LossInput, laws.LossResult),
     ("/optimal", laws.optimal, laws.OptimalInput, laws.OptimalResult),

@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from llmlab.errors import LlmlabError
-from llmlab.schema import describe
 from llmlab.reasoning.service import Reasoner
+from llmlab.schema import describe
 from llmlab.train.runs import default_runs_dir
 from llmlab.web.api import router
 from llmlab.web.security import (
@@ -41,7 +41,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # script static/js/<name>.js; the shared head and layout are pages/_layout.html.
 PAGES = {
     "index": ("Demos", False), "scaling": ("Scaling laws", True), "moe": ("MoE routing", False),
-    "attention": ("Long context", False), "planner": ("Planner", False), "reasoning": ("Reasoning effort", True),
+    "attention": ("Long context", False), "planner": ("Planner", True), "reasoning": ("Reasoning effort", True),
     "emergence": ("Emergence", True), "frontier": ("Frontier architectures", False),
 }
 PLOTLY_TAG = '<script src="/static/vendor/plotly.min.js"></script>\n'

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmlab import catalog
-from llmlab.arch.config import SLIDING, from_hf
+from llmlab.arch.config import from_hf
 from llmlab.arch.memory import kv_bytes_per_token, weights_bytes
 from llmlab.arch.params import count_params
 from llmlab.arch.throughput import throughput
@@ -41,12 +41,9 @@ def model_summary(name: str, gpu: str = "h100", context: int = 4096) -> ModelSum
     entry = catalog.model(name)
     cfg = from_hf(entry["config"])
     counts = count_params(cfg)
-    sliding = cfg.layer_types.count(SLIDING)
     needed = throughput(cfg, gpu, 1, "bf16", context).min_gpus
     speed = throughput(cfg, gpu, needed, "bf16", context)
-    layers = "all full" if not sliding else (
-        f"all sliding (window {cfg.sliding_window})" if sliding == cfg.num_hidden_layers
-        else f"{sliding} sliding (window {cfg.sliding_window}) / {cfg.num_hidden_layers - sliding} full")
+    layers = cfg.layer_mix()
     experts = "dense"
     if cfg.is_moe:
         shared = f", {cfg.n_shared_experts} shared" if cfg.n_shared_experts else ""

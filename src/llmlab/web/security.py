@@ -14,7 +14,7 @@ infinity (written as null), so the browser's ``JSON.parse`` always succeeds.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,7 +39,7 @@ class FiniteJSONResponse(JSONResponse):
         return finite_json(content, indent=None).encode("utf-8")
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> FiniteJSONResponse:
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> FiniteJSONResponse:
     return FiniteJSONResponse({"error": " ".join(message.split())}, status_code=status, headers=headers)
 
 

@@ -6,11 +6,11 @@ functions of their (frozen, hashable) input, so the costly ones are cached.
 
 from __future__ import annotations
 
-import itertools
 from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 from pydantic import Field
 
 from llmlab import catalog
@@ -24,9 +24,30 @@ from llmlab.laws.allocation import Allocation, InferenceAwarePlan, compute_optim
 from llmlab.laws.compute import training_flops
 from llmlab.laws.cost import RunCost, training_cost
 from llmlab.laws.emergence import EmergenceCurves, emergence_curves
-from llmlab.laws.parametric import ChinchillaLaw, extrapolation_warnings, get_law
-from llmlab.schema import CHINCHILLA_FITS, Amount, FITS, GPUS, MODELS, MOE_MODELS, USE_CASES, CatalogChoice, \
-    ChinchillaFitName, Count, FitName, Fraction, GpuName, Input, ModelName, NonNegativeCount, Result, Seed
+from llmlab.laws.fitter import loss_interval
+from llmlab.laws.parametric import extrapolation_warnings, get_law
+from llmlab.plan.request import OPTIONS, SERVED_PRECISIONS
+from llmlab.schema import (
+    CHINCHILLA_FITS,
+    FITS,
+    GPUS,
+    MODELS,
+    MOE_MODELS,
+    USE_CASES,
+    Amount,
+    CatalogChoice,
+    ChinchillaFitName,
+    ContextLength,
+    Count,
+    FitName,
+    Fraction,
+    GpuName,
+    Input,
+    ModelName,
+    NonNegativeCount,
+    Result,
+    Seed,
+)
 from llmlab.web.frontier import ModelSummary, frontier_table, model_summary
 from llmlab.web.routing import Routing, route
 
@@ -50,6 +71,8 @@ class Choices(Result):
     models: list[Choice]
     moe_models: list[Choice]
     use_cases: list[Choice]
+    plan_options: list[Choice]
+    precisions: list[Choice]
     attention_patterns: list[str]
 
 
@@ -59,6 +82,7 @@ def choices() -> Choices:
 
     return Choices(gpus=listed(GPUS), fits=listed(FITS), chinchilla_fits=listed(CHINCHILLA_FITS),
                    models=listed(MODELS), moe_models=listed(MOE_MODELS), use_cases=listed(USE_CASES),
+                   plan_options=listed(OPTIONS), precisions=listed(SERVED_PRECISIONS),
                    attention_patterns=list(KINDS))
 
 
@@ -70,7 +94,7 @@ class ScalingInput(Input):
     fit: FitName = FIT
     gpu: GpuName = GPU
     gpus: Count = Field(1024, le=100_000)
-    mfu: Fraction = 0.4
+    mfu: Fraction | None = Field(None, description="training MFU (default: what published runs of this size reached)")
     price: float | None = Field(None, ge=0, le=1000, description="$/GPU-hour (default: the catalog's)")
     inference_tokens: Amount = Field(0.0, le=1e17, description="lifetime inference tokens")
 
@@ -83,7 +107,9 @@ class ScalingView(Result):
     flops: float
     tokens_per_param: float
     losses: dict[str, float]
-    epoch_band: list[float]
+    loss_data: dict[str, str] = Field(description="the text and tokenizer each fit's loss is measured on")
+    loss_scale_note: str
+    epoch_band: list[float] = Field(description="95% interval of Epoch's predicted loss over bootstrap refits")
     optimum: Allocation
     cost: RunCost
     params_convention: str
@@ -91,12 +117,18 @@ class ScalingView(Result):
     inference_aware: InferenceAwarePlan | None = None
 
 
-def epoch_band(params: float, tokens: float) -> list[float]:
-    """Envelope of the loss over the corners of Epoch's 95% marginal intervals (ignores correlations)."""
-    intervals = catalog.fit("epoch2024")["intervals95"]
-    corners = itertools.product(*(intervals[k] for k in ("E", "A", "B", "alpha", "beta")))
-    losses = [float(ChinchillaLaw(*corner).loss(params, tokens)) for corner in corners]
-    return [min(losses), max(losses)]
+LOSS_SCALE_NOTE = ("losses are only comparable between fits measured on the same text and tokenizer: Kaplan et "
+                   "al.'s are on WebText2 with GPT-2's tokenizer and count non-embedding parameters, so their level "
+                   "is not on the scale of the MassiveText fits (Chinchilla, Epoch); compare shapes, not values")
+
+
+def loss_data() -> dict[str, str]:
+    return {name: entry["loss_data"] for name, entry in catalog.fits().items()}
+
+
+def epoch_band(params: ArrayLike, tokens: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% interval of the loss Epoch's fit predicts, over bootstrap refits of its 240 points."""
+    return loss_interval(catalog.fit_bootstrap("epoch2024")["samples"], params, tokens)
 
 
 def scaling(request: ScalingInput) -> ScalingView:
@@ -108,8 +140,9 @@ def scaling(request: ScalingInput) -> ScalingView:
     return ScalingView(
         params=params, tokens=tokens, fit=request.fit, loss=loss, flops=flops, tokens_per_param=tokens / params,
         losses={name: float(get_law(name).loss(params, tokens)) for name in catalog.fits()},
-        epoch_band=epoch_band(params, tokens), optimum=compute_optimal(law, flops),
-        cost=training_cost(flops, request.gpu, request.gpus, request.mfu, request.price),
+        epoch_band=[float(bound) for bound in epoch_band(params, tokens)], optimum=compute_optimal(law, flops),
+        cost=training_cost(flops, request.gpu, request.gpus, request.mfu, request.price, params=params),
+        loss_data=loss_data(), loss_scale_note=LOSS_SCALE_NOTE,
         params_convention=law.params_convention, inference_aware=aware,
         warnings=extrapolation_warnings(law, params, tokens),
     )
@@ -158,6 +191,8 @@ class CompareView(Result):
     params: list[float]
     tokens_per_param: float
     losses: dict[str, list[float]]
+    loss_data: dict[str, str]
+    loss_scale_note: str
     epoch_low: list[float]
     epoch_high: list[float]
 
@@ -167,10 +202,11 @@ def compare(request: CompareInput) -> CompareView:
     """Each fit's loss along D = r·N, with the envelope of Epoch AI's intervals."""
     sizes = np.logspace(7, 13, 49)
     tokens = request.tokens_per_param * sizes
-    bands = [epoch_band(n, d) for n, d in zip(sizes, tokens)]
+    low, high = epoch_band(sizes, tokens)
     return CompareView(params=sizes.tolist(), tokens_per_param=request.tokens_per_param,
                        losses={name: get_law(name).loss(sizes, tokens).tolist() for name in catalog.fits()},
-                       epoch_low=[b[0] for b in bands], epoch_high=[b[1] for b in bands])
+                       loss_data=loss_data(), loss_scale_note=LOSS_SCALE_NOTE,
+                       epoch_low=low.tolist(), epoch_high=high.tolist())
 
 
 class EmergenceInput(Input):
@@ -225,7 +261,7 @@ def moe_route(request: RouteInput) -> Routing:
 
 class AttentionInput(Input):
     pattern: Literal[KINDS] = "sliding"  # type: ignore[valid-type]
-    n: Count = Field(32, le=1_048_576, description="sequence length")
+    n: ContextLength = Field(32, le=1_048_576, description="sequence length")
     window: NonNegativeCount = Field(8, le=1_048_576)
     stride: NonNegativeCount = Field(8, le=1_048_576)
     n_global: NonNegativeCount = Field(2, le=1_048_576)
@@ -330,7 +366,7 @@ def kv(request: KvInput) -> KvView:
 
 class FrontierInput(Input):
     gpu: GpuName = GPU
-    context: Count = Field(4096, le=1_048_576)
+    context: ContextLength = Field(4096, le=1_048_576)
 
 
 class FrontierView(Result):
