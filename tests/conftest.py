@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,30 +75,43 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
 
 
-@pytest.fixture(scope="session")
-def base_url(tmp_path_factory):
-    """The lab served by `llmlab serve` on a free loopback port for the whole session, with an
-    empty runs folder (no reasoning model trained)."""
+@contextlib.contextmanager
+def serving_lab(env: dict[str, str]) -> Iterator[str]:
+    """`llmlab serve` on a free loopback port with ``env``; yields its URL once it answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    env["LLMLAB_HOME"] = str(tmp_path_factory.mktemp("lab-runs"))
     server = subprocess.Popen([sys.executable, "-m", "llmlab.cli", "serve", "--port", str(port)], env=env,
                               stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/api/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        server.kill()
-        raise RuntimeError("the lab server did not start")
-    yield url
-    server.terminate()
-    server.wait(10)
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/api/health", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(f"the lab server exited with status {server.returncode}") from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the lab server did not start")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def lab_env(runs: Path, **extra: str) -> dict[str, str]:
+    """This process's environment for a lab subprocess, with its own runs folder."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    return {**env, "LLMLAB_HOME": str(runs), **extra}
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory):
+    """The lab for the whole session, with an empty runs folder (no reasoning model trained)."""
+    with serving_lab(lab_env(tmp_path_factory.mktemp("lab-runs"))) as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,12 +7,9 @@ these tests would fail on any hard-coded GPU list (a page's <select>, a flag's c
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from conftest import lab_env, serving_lab
 from llmlab.web.app import PAGES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,36 +35,14 @@ def catalog_env(tmp_path_factory) -> dict[str, str]:
     assert GPU not in gpus
     gpus[GPU] = {**gpus["h100"], "label": LABEL}
     (folder / "accelerators.json").write_text(json.dumps(gpus, indent=1), "utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    env["LLMLAB_CATALOG"] = str(folder)
-    env["LLMLAB_HOME"] = str(tmp_path_factory.mktemp("lab-runs"))
-    env.setdefault("GOMP_SPINCOUNT", "0")
-    return env
+    return lab_env(tmp_path_factory.mktemp("lab-runs"), LLMLAB_CATALOG=str(folder))
 
 
 @pytest.fixture(scope="module")
 def catalog_url(catalog_env):
     """`llmlab serve` on a free loopback port, reading the extended catalog."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "llmlab.cli", "serve", "--port", str(port)], env=catalog_env,
-                              stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/api/health", timeout=1)
-            break
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(f"the lab server exited with status {server.returncode}") from None
-            time.sleep(0.1)
-    else:
-        server.kill()
-        raise RuntimeError("the lab server did not start")
-    yield url
-    server.terminate()
-    server.wait(10)
+    with serving_lab(catalog_env) as url:
+        yield url
 
 
 def cli(env: dict[str, str], *argv: str) -> dict:

@@ -275,6 +275,7 @@ def one_line_error(make) -> str:
 def test_a_broken_store_is_one_clear_line(tmp_path):
     (tmp_path / "file").write_text("not a folder")
     assert "is, or lies inside, a file" in one_line_error(lambda: RunStore(tmp_path / "file"))
+    assert "is, or lies inside, a file" in one_line_error(lambda: RunStore(tmp_path / "file", create=False))
     (tmp_path / "dir-db" / "runs.sqlite").mkdir(parents=True)
     assert "is a folder, not a database" in one_line_error(lambda: RunStore(tmp_path / "dir-db"))
     (tmp_path / "corrupt").mkdir()

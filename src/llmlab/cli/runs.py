@@ -1,14 +1,11 @@
 """`llmlab runs`: list runs with their status and latest losses."""
 
-from pathlib import Path
-
 from llmlab.cli.command import Command
 from llmlab.train.requests import RunsInput
-from llmlab.train.runs import RunStore, default_runs_dir
 
 
 def run(request: RunsInput) -> dict:
-    store = RunStore(Path(request.runs_dir) if request.runs_dir else default_runs_dir(), create=False)
+    store = request.store(create=False)
     return {"runs_dir": str(store.root), "runs": store.summaries()}
 
 

@@ -11,14 +11,14 @@ from llmlab.reasoning.features import ReasonEvalInput, ReasonRunInput, ReasonTra
 from llmlab.reasoning.inference import solve
 from llmlab.reasoning.tasks import parse
 from llmlab.reasoning.training import REASONER_TRAINING, TRAIN_PROBLEMS, measure, train_reasoner
-from llmlab.train.commands import load_run, open_store
+from llmlab.train.commands import load_run
 from llmlab.train.requests import RunInput
 
 
 def _load_reasoner(run: str, runs_dir: str | None):
     """The reasoning run's model and tokenizer; a run of another kind is refused by name."""
     request = RunInput(run=run, runs_dir=runs_dir)
-    store = open_store(request)
+    store = request.store()
     try:
         kind = store.config(run).get("kind")
     except LlmlabError as error:
@@ -41,7 +41,7 @@ def reason(request: ReasonRunInput) -> dict:
 
 def reason_train(request: ReasonTrainInput) -> dict:
     """Train the reasoner from scratch, then measure it on the held-out split (unless eval_problems is 0)."""
-    store = open_store(request)
+    store = request.store()
     cfg = replace(REASONER_TRAINING, steps=request.steps or REASONER_TRAINING.steps, seed=request.seed)
     result = train_reasoner(request.name, store, cfg, request.seed, request.problems or TRAIN_PROBLEMS)
     if request.eval_problems:

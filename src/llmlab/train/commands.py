@@ -19,21 +19,17 @@ from llmlab.train.corpus import Split, default_corpus, user_corpus
 from llmlab.train.export import export_hf
 from llmlab.train.loop import train
 from llmlab.train.presets import TrainConfig, preset
-from llmlab.train.requests import ExportInput, GenerateInput, RunInput, RunsInput, TrainInput
-from llmlab.train.runs import RunStore, default_runs_dir
+from llmlab.train.requests import ExportInput, GenerateInput, RunInput, TrainInput
+from llmlab.train.runs import RunStore
 from llmlab.train.tokenizer import END_OF_TEXT, load_tokenizer
 
 TRAIN_OVERRIDES = ("steps", "batch_size", "seq_len", "lr", "schedule", "seed", "grad_accum", "eval_every",
                    "checkpoint_every")
 
 
-def open_store(request: RunsInput) -> RunStore:
-    return RunStore(Path(request.runs_dir) if request.runs_dir else default_runs_dir())
-
-
 def load_run(request: RunInput) -> tuple[LlmlabForCausalLM, Tokenizer, Path, RunStore]:
     """The run's newest valid checkpoint and its tokenizer."""
-    store = open_store(request)
+    store = request.store()
     store.config(request.run)  # an unknown run gets a clear error
     checkpoint = load_latest(store.run_dir(request.run), with_optimizer=False)
     if checkpoint is None:
@@ -53,7 +49,7 @@ def _settings(request: TrainInput, store: RunStore, name: str) -> tuple[str, Mod
 
 def run_training(request: TrainInput, progress: bool = True) -> dict:
     """Train the mini-LLM, resuming the named run from its newest valid checkpoint."""
-    store = open_store(request)
+    store = request.store()
     name = request.name or f"{request.preset or 'tiny'}-{time.strftime('%Y%m%d-%H%M%S')}"
     preset_name, model_cfg, train_cfg = _settings(request, store, name)
     if request.model_json:

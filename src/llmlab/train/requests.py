@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
 from llmlab.schema import Count, Input, Positional, Seed
-from llmlab.train.runs import check_run_name
+from llmlab.train.runs import RunStore, check_run_name, default_runs_dir
 
 RunName = Annotated[str, AfterValidator(check_run_name), Field(description="run name")]
 Device = Annotated[str, Field(pattern=r"^(auto|cpu|mps|cuda(:\d{1,2})?)$")]
@@ -18,6 +19,10 @@ Path_ = Annotated[str, Field(min_length=1, max_length=4096)]
 
 class RunsInput(Input):
     runs_dir: Path_ | None = Field(None, description="where runs live (default: $LLMLAB_HOME or ./runs)")
+
+    def store(self, create: bool = True) -> RunStore:
+        """The run store of ``runs_dir``; without ``create``, reading makes no folder or database."""
+        return RunStore(Path(self.runs_dir) if self.runs_dir else default_runs_dir(), create=create)
 
 
 class RunInput(RunsInput):

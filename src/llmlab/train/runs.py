@@ -80,6 +80,8 @@ class RunStore:
         self.root = Path(root)
         self.path = self.root / "runs.sqlite"
         self._create = create
+        if self.root.exists() and not self.root.is_dir():  # reading too: "no runs" would hide the mistake
+            raise LlmlabError(f"the runs folder {self.root} is, or lies inside, a file: pass another --runs-dir")
         if create:
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
