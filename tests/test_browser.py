@@ -320,3 +320,17 @@ def test_pages_fit_a_narrow_screen(browser, base_url, path):
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     context.close()
     assert overflow <= 1
+
+
+@pytest.mark.parametrize("path", ["/scaling", "/emergence"])
+def test_every_chart_titles_both_axes(page: Page, base_url, path):
+    """The bundled plotly.js ignores plain-string titles: each drawn chart must show both, with their units."""
+    page.goto(base_url + path)
+    charts = page.locator(".js-plotly-plot")
+    expect(charts.first).to_be_visible()
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        if not chart.is_visible():
+            continue
+        expect(chart.locator(".xtitle")).to_have_text(re.compile(r"\w"))
+        expect(chart.locator(".ytitle")).to_have_text(re.compile(r"\w"))

@@ -1,5 +1,5 @@
 // Emergence: one smooth model family scored per token and by exact match over k tokens.
-import { renderNav, getJSON, latest, afterPaint, readState, bindControls, fillChoices, si, showError } from "./lab.js";
+import { renderNav, getJSON, latest, afterPaint, readState, bindControls, fillChoices, si, showError, axis } from "./lab.js";
 
 renderNav();
 const $ = (id) => document.getElementById(id);
@@ -24,8 +24,9 @@ function drawChart() {
   if (state.metric !== "per_token") traces.push({ x: e.params, y: e.per_token, mode: "lines", name: "per-token accuracy p (smooth)", line: { dash: "dot", color: "#2f5bea" } });
   Plotly.react("chart", traces, {
     margin: { l: 55, r: 10, t: 10, b: 45 }, legend: { orientation: "h", y: -0.2 },
-    xaxis: { type: "log", title: "parameters N (trained on 20 N tokens)" },
-    yaxis: { title: state.metric === "edit_distance" ? "expected wrong tokens" : "accuracy", rangemode: "tozero" },
+    xaxis: axis("parameters N (trained on 20·N tokens)", { type: "log" }),
+    yaxis: axis(state.metric === "edit_distance" ? "expected wrong tokens (of k)" : "accuracy (share correct)",
+      { rangemode: "tozero" }),
     transition: { duration: 250, easing: "cubic-in-out" },
   }, { displayModeBar: false, responsive: true });
   $("chart").dataset.value = e[state.metric][e[state.metric].length - 1];

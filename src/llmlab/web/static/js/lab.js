@@ -130,6 +130,9 @@ export function bindControls(state, ids, onChange) {
   }
 }
 
+// A plotly axis with its title (the bundled plotly.js draws only {title: {text}}, never a plain string).
+export const axis = (text, options = {}) => ({ ...options, title: { text } });
+
 export function si(value, digits = 3) {
   if (value === null || value === undefined || !Number.isFinite(value)) return "—";
   const units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]];

@@ -1,7 +1,7 @@
 // Planner: the form -> POST /api/plan -> the recommendation, the quality bar, the cost–quality frontier
 // and every alternative side by side. A plan takes seconds: while one is computing, or when the planner
 // refuses the inputs, the figures on screen are marked stale (dimmed, with a line saying why).
-import { renderNav, getJSON, readState, writeState, bindControls, fillChoices, si, money, showError, escapeHtml } from "./lab.js";
+import { renderNav, getJSON, readState, writeState, bindControls, fillChoices, si, money, showError, escapeHtml, axis } from "./lab.js";
 
 renderNav();
 const $ = (id) => document.getElementById(id);
@@ -180,8 +180,9 @@ function drawChart(plan) {
   const lo = Math.min(...ys), hi = Math.max(...ys), pad = Math.max((hi - lo) * 0.08, Math.abs(hi) * 0.02, 1);
   const layout = {
     margin: { l: 60, r: 12, t: 12, b: 50 }, hovermode: "closest", showlegend: true,
-    xaxis: { type: "log", title: { text: "monthly cost ($/month, log scale)" }, ...costTicks(points.map((o) => o.monthly_cost), chart.clientWidth - 80) },
-    yaxis: { title: { text: `score on ${bar.label}` }, range: [lo - pad, hi + pad], zeroline: false },
+    xaxis: axis("monthly cost ($/month, log scale)",
+      { type: "log", ...costTicks(points.map((o) => o.monthly_cost), chart.clientWidth - 80) }),
+    yaxis: axis(`score on ${bar.label}`, { range: [lo - pad, hi + pad], zeroline: false }),
     legend: { orientation: "h", x: 0, y: -0.2, yanchor: "top" },
     shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: bar.score, y1: bar.score, line: { color: "#b3261e", width: 1.5, dash: "dash" } }],
     annotations: [{ xref: "paper", x: 0, xanchor: "left", yref: "y", y: bar.score, yanchor: "bottom", showarrow: false,

@@ -1,5 +1,5 @@
 // Reasoning effort: the trained model's real trace per effort, its measured curves, and the API projection.
-import { renderNav, getJSON, postJSON, latest, readState, writeState, money, showError, escapeHtml } from "./lab.js";
+import { renderNav, getJSON, postJSON, latest, readState, writeState, money, showError, escapeHtml, axis } from "./lab.js";
 
 renderNav();
 const $ = (id) => document.getElementById(id);
@@ -31,7 +31,7 @@ function drawMeasurements(m) {
   Plotly.react("curve", [
     { x: curve.map((c) => c.thinking_tokens), y: curve.map((c) => c.accuracy), mode: "lines+markers", name: "thinking budget (1 sample)", text: curve.map((c) => `budget ${c.budget}`) },
     { x: m.vote_curve.map((c) => c.thinking_tokens), y: m.vote_curve.map((c) => c.accuracy), mode: "lines+markers", name: "majority of k samples", text: m.vote_curve.map((c) => `${c.votes} votes`) },
-  ], { margin: { l: 55, r: 10, t: 10, b: 45 }, xaxis: { title: "thinking tokens per problem (all samples)" }, yaxis: { title: "accuracy", range: [0, 1] }, legend: { orientation: "h", y: -0.25 } }, { displayModeBar: false, responsive: true });
+  ], { margin: { l: 55, r: 10, t: 10, b: 45 }, xaxis: axis("thinking tokens per problem (all samples)"), yaxis: axis("accuracy (share of held-out problems)", { range: [0, 1] }), legend: { orientation: "h", y: -0.25 } }, { displayModeBar: false, responsive: true });
   $("efforts").innerHTML = `<thead><tr><th>effort</th><th class="num">accuracy</th><th class="num">intuitive-wrong</th><th class="num">thinking tokens</th><th class="num">latency</th></tr></thead><tbody>` +
     Object.entries(m.efforts).map(([e, f]) => `<tr data-effort="${e}"><td>${e}</td><td class="num">${(f.accuracy * 100).toFixed(0)}%</td><td class="num">${(f.intuitive_rate * 100).toFixed(0)}%</td><td class="num">${f.thinking_tokens.toFixed(1)}</td><td class="num">${(f.latency_s * 1000).toFixed(0)} ms</td></tr>`).join("") +
     `</tbody><caption class="note">${m.problems} held-out problems (unseen numbers and names).</caption>`;

@@ -1,5 +1,5 @@
 // Scaling laws: sliders -> /api/scaling (numbers), fit -> /api/isoflop and /api/compare (charts).
-import { renderNav, getJSON, postJSON, latest, tween, afterPaint, readState, writeState, bindControls, fillChoices, colorByIndex, si, sci, money, showError } from "./lab.js";
+import { renderNav, getJSON, postJSON, latest, tween, afterPaint, readState, writeState, bindControls, fillChoices, colorByIndex, si, sci, money, showError, axis } from "./lab.js";
 
 renderNav();
 const $ = (id) => document.getElementById(id);
@@ -42,8 +42,8 @@ const loadCurves = latest(() => getJSON(`/api/isoflop?fit=${state.fit}`), (data)
 let compareRatio = null;
 const loadCompare = latest((ratio) => getJSON(`/api/compare?tokens_per_param=${ratio}`), drawCompare, (e) => showError($("error"), e));
 
-const LAYOUT = { margin: { l: 55, r: 10, t: 10, b: 45 }, xaxis: { type: "log", title: "parameters N" },
-  yaxis: { title: "loss" }, legend: { orientation: "h", y: -0.25 }, transition: { duration: 250, easing: "cubic-in-out" } };
+const LAYOUT = { margin: { l: 55, r: 10, t: 10, b: 45 }, xaxis: axis("parameters N", { type: "log" }),
+  yaxis: axis("loss (nats per token)"), legend: { orientation: "h", y: -0.25 }, transition: { duration: 250, easing: "cubic-in-out" } };
 
 const redrawCharts = afterPaint(drawIsoflop);
 
@@ -58,7 +58,7 @@ function drawIsoflop() {
     const a = point.inference_aware.inference_aware;
     traces.push({ x: [a.params], y: [a.loss], mode: "markers", name: "inference-aware", marker: { symbol: "star", size: 14, color: "#b3261e" } });
   }
-  Plotly.react("isoflop", traces, { ...LAYOUT, yaxis: { title: "loss", range: [1.7, 4.0] } }, { displayModeBar: false, responsive: true });
+  Plotly.react("isoflop", traces, { ...LAYOUT, yaxis: axis("loss (nats per token)", { range: [1.7, 4.0] }) }, { displayModeBar: false, responsive: true });
   const ratio = Number(point.tokens_per_param.toPrecision(2));
   if (ratio !== compareRatio) { compareRatio = ratio; loadCompare(ratio); }
 }
@@ -69,7 +69,7 @@ function drawCompare(data) {
     { x: data.params, y: data.epoch_low, mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(194,65,12,0.15)", name: "Epoch 95% envelope" },
     ...Object.entries(data.losses).map(([name, ys]) => ({ x: data.params, y: ys, mode: "lines", name, line: { color: fitColor(name), width: name === state.fit ? 3 : 1.5 } })),
   ];
-  Plotly.react("compare", traces, { ...LAYOUT, yaxis: { title: "loss", range: [1.6, 4.5] } }, { displayModeBar: false, responsive: true });
+  Plotly.react("compare", traces, { ...LAYOUT, yaxis: axis("loss (nats per token)", { range: [1.6, 4.5] }) }, { displayModeBar: false, responsive: true });
 }
 
 for (const [label, [n, d]] of Object.entries(PRESETS)) {
@@ -97,7 +97,7 @@ $("csv").addEventListener("change", async () => {
     Plotly.react("fit_chart", [
       { x: fit.runs.params, y: fit.runs.loss, mode: "markers", name: "your runs", marker: { size: 5, color: "#9aa6bf" } },
       { x: fit.runs.params, y: fit.runs.predicted, mode: "markers", name: "fitted law", marker: { size: 5, color: "#2f5bea", symbol: "x" } },
-    ], { ...LAYOUT, yaxis: { title: "loss" } }, { displayModeBar: false, responsive: true });
+    ], { ...LAYOUT, yaxis: axis("loss (nats per token)") }, { displayModeBar: false, responsive: true });
   } catch (error) {
     $("fit_result").textContent = `Could not fit: ${error.message}`;
   }
