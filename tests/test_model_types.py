@@ -17,7 +17,7 @@ from llmlab.arch.memory import (
     kv_cache_bytes_if_all_full,
     recurrent_state_bytes,
 )
-from llmlab.arch.params import count_params, linear_attention_params, vision_params
+from llmlab.arch.params import count_params, linear_attention_params, mtp_params, vision_params
 from llmlab.arch.patterns import KINDS, AttentionPattern
 from llmlab.errors import LlmlabError
 from llmlab.units import parse_size
@@ -92,11 +92,12 @@ def test_new_catalog_types_within_half_a_percent(name, model_type, total):
     assert _within(count_params(cfg).total, total)
 
 
-def test_kimi_k2_is_deepseek_v3_shaped_and_glm_4_5_counts_without_its_mtp_layer():
+def test_kimi_k2_is_deepseek_v3_shaped_and_glm_4_5_counts_its_mtp_layer_apart():
     kimi = _catalog("kimi-k2")
     assert kimi.model_type == "kimi_k2" and kimi.uses_mla and kimi.num_experts == 384
     assert kimi.moe_layers[0] is False and all(kimi.moe_layers[1:])
     # 1.026T in the released checkpoint; + a 17.2B MTP layer is the report's 1.04T.
+    assert count_params(kimi).total + mtp_params(kimi) == pytest.approx(1.0436e12, rel=1e-4)
     assert count_params(kimi).total == pytest.approx(1.0264e12, rel=1e-4)
     assert count_params(kimi).active == pytest.approx(32.86e9, rel=1e-3)
     glm = _catalog("glm-4.5")
@@ -104,6 +105,12 @@ def test_kimi_k2_is_deepseek_v3_shaped_and_glm_4_5_counts_without_its_mtp_layer(
     assert sum(glm.moe_layers) == 89 and glm.n_shared_experts == 1
     counts = count_params(glm)
     assert counts.total == pytest.approx(352.80e9, rel=1e-4)
+    # The report counts its one MTP layer but not the embedding and head: 351.2B + 4.0B = 355.2B, its 355B.
+    assert mtp_params(glm) == pytest.approx(3.988e9, rel=1e-3)
+    assert counts.non_embedding + mtp_params(glm) == pytest.approx(355.23e9, rel=1e-4)
+    # DeepSeek-V3's module: 11.6B here, + its stored copies of the embedding and head = HF's 685B - 671B.
+    dsv3 = _catalog("deepseek-v3")
+    assert count_params(dsv3).total + mtp_params(dsv3) + 2 * 129280 * 7168 == pytest.approx(684.5e9, rel=1e-3)
     assert counts.active_without_embedding == pytest.approx(32.86e9, rel=1e-3)  # Z.ai's 32B
 
 

@@ -47,6 +47,8 @@ def test_the_table_has_enough_sourced_rows_and_every_row_is_runnable():
     for name, row in rows.items():
         assert row["source"] and row["date"] and row["engine"] and row["engine_version"], name
         assert row["kernel_launch"] in ("graph", "eager") and row["kernel_launch_basis"], name
+        assert isinstance(row.get("kv_per_query_head", False), bool), name
+        assert not row.get("kv_per_query_head") or len(row["kv_per_query_head_basis"]) > 80, name
         assert (row.get("config") is not None) != (row.get("model") is not None), name  # catalog model or inline
         assert row["measured"]["as_published"], name
         assert any(row["measured"].get(metric) is not None for metric in METRICS), name
@@ -212,6 +214,17 @@ def test_native_generations_agree_with_the_gpu_table():
         for gpu, spec in catalog.accelerators().items():
             if field and spec["generation"] in entry["native_generations"] and name not in ("int8",):
                 assert spec[field], (name, gpu)
+
+
+def test_kv_per_query_head_reads_the_cache_once_per_query_head():
+    """An engine without a GQA decode kernel (TensorRT-LLM before XQA) reads each KV head once per query head."""
+    cfg = _cfg("llama-3.1-70b")  # 64 query heads, 8 KV heads
+    args = ("h100", 2, "fp8", "fp8", 64, 2048, 2048)
+    gqa, per_query = serving_work(cfg, *args), serving_work(cfg, *args, kv_per_query_head=True)
+    cache = kv_cache_bytes(cfg, 2048 + 1024, 64, "fp8") / 2  # per GPU at the mean context; TP 2 splits 8 KV heads
+    heads = cfg.num_attention_heads / cfg.num_key_value_heads
+    assert per_query.decode_bytes - gqa.decode_bytes == pytest.approx((heads - 1) * cache)
+    assert per_query.prefill_flops == gqa.prefill_flops and per_query.prefill_bytes == gqa.prefill_bytes
 
 
 def test_weight_only_saves_bandwidth_not_compute():

@@ -161,3 +161,22 @@ def count_params(cfg: ArchConfig) -> ParamCount:
         total["experts"] += cfg.num_experts * expert
         active["experts"] += cfg.num_experts_per_tok * expert
     return ParamCount(breakdown=total, active_breakdown=active)
+
+
+def mtp_params(cfg: ArchConfig, layers: int = 1) -> int:
+    """Multi-token-prediction modules as DeepSeek-V3 and GLM-4.5 build them, ``layers`` of them (the HF
+    config's ``num_nextn_predict_layers``, which ArchConfig does not carry): per module the enorm and hnorm
+    RMSNorms, the eh_proj (2d → d), one decoder layer shaped like the last (MoE) layer, and the shared
+    head's final RMSNorm. The embedding and output head are shared with the main model, so not counted.
+    Not in ``count_params``: publishers differ on whether a total includes them (DeepSeek-V3's 671B
+    excludes its module; GLM-4.5's 355B includes its one)."""
+    d = cfg.hidden_size
+    layer = attention_params(cfg) + cfg.norms_per_layer * d
+    if cfg.moe_layers and cfg.moe_layers[-1]:
+        layer += d * cfg.num_experts + (cfg.num_experts if cfg.router_bias else 0)
+        shared = gated_mlp_params(d, cfg.shared_expert_intermediate_size or cfg.moe_intermediate_size, False)
+        layer += cfg.n_shared_experts * (shared + (d if cfg.shared_expert_gate else 0))
+        layer += cfg.num_experts * gated_mlp_params(d, cfg.moe_intermediate_size, cfg.expert_bias)
+    else:
+        layer += gated_mlp_params(d, cfg.intermediate_size, cfg.mlp_bias)
+    return layers * (2 * d + 2 * d * d + layer + d)

@@ -27,6 +27,9 @@ prefill likewise. η_bw, η_mfu (one for 16-bit, one for 8/4-bit tensor cores) a
 CUDA graphs, as current engines run; and host-launched, as 2023 engines did) are fitted by least squares in log
 space to the published measurements in ``catalog/data/serving_measurements.json`` (``fit_serving_factors``; the
 constants below are its result, and tests/test_serving.py re-fits and compares).
+A measurement row can mark an engine that decodes grouped-query attention without a GQA kernel
+(``kv_per_query_head``: TensorRT-LLM before its XQA kernels): each query head then reads its KV head's cache,
+num_attention_heads / num_key_value_heads times the cache per step.
 With continuous batching and ``batch`` sequences in flight, each sequence's decode is stretched by the
 other sequences' prefills: time per output token = step + (batch − 1) · prefill / output_tokens, and the
 replica makes batch · output_tokens tokens in prefill + output_tokens · (time per output token).
@@ -236,12 +239,16 @@ class ServingWork:
 
 
 def serving_work(cfg: ArchConfig, gpu: str, gpus: int, precision: str, kv_precision: str, batch: int,
-                 input_tokens: int, output_tokens: int) -> ServingWork:
+                 input_tokens: int, output_tokens: int, kv_per_query_head: bool = False) -> ServingWork:
+    """``kv_per_query_head``: the engine's decode attention has no grouped-query kernel, so each QUERY head reads
+    its KV head's cache on its own: a step reads the cache num_attention_heads / num_key_value_heads times over
+    (this replaces the replication of KV heads across a TP group, which such a read already includes)."""
     spec = catalog.accelerator(gpu)
     _, peak, native = compute_precision(precision, spec)
     tp = gpus
     mean_context = max(1, round(input_tokens + output_tokens / 2))
-    kv = kv_cache_bytes(cfg, mean_context, batch, kv_precision) * kv_replication(cfg, tp)
+    reads = cfg.num_attention_heads / cfg.num_key_value_heads if kv_per_query_head else kv_replication(cfg, tp)
+    kv = kv_cache_bytes(cfg, mean_context, batch, kv_precision) * reads
     layers = cfg.num_hidden_layers
     hidden = cfg.hidden_size
 
@@ -284,9 +291,9 @@ class ServingFactors(Result):
 # The result of fit_serving_factors() on the packaged measurements (tests/test_serving.py re-fits and compares).
 # The bandwidth efficiency settles at its ceiling, 1.0: with a fixed cost per layer the data are best described as
 # "weights and KV read at full bandwidth, plus ~0.1 ms per layer per forward pass" - the overhead carries what a
-# lower efficiency would (fixing it at 0.9 fits almost as well: RMS log error 0.102 against 0.097).
-FITTED_FACTORS = ServingFactors(bandwidth_efficiency=1.0, mfu=0.65, mfu_low_precision=0.498, layer_overhead_s=9.83e-05,
-                                layer_overhead_eager_s=0.0001547, fitted_rows=46)
+# lower efficiency would (fixing it at 0.9 fits almost as well: RMS log error 0.103 against 0.097).
+FITTED_FACTORS = ServingFactors(bandwidth_efficiency=1.0, mfu=0.649, mfu_low_precision=0.515, layer_overhead_s=9.88e-05,
+                                layer_overhead_eager_s=0.000154, fitted_rows=48)
 BOUND_FACTORS = ServingFactors(bandwidth_efficiency=1.0, mfu=1.0, mfu_low_precision=1.0, layer_overhead_s=0.0,
                                layer_overhead_eager_s=0.0, fitted_rows=0,
                               procedure="the roofline: 100% of bandwidth and of the dense peak, no overheads")
@@ -488,7 +495,8 @@ def calibrations(rows: dict[str, Any] | None = None) -> list[Calibration]:
     for name, row in rows.items():
         cfg = measurement_config(row)
         work = serving_work(cfg, row["gpu"], row["gpus"], row["precision"], row["kv_precision"], row["batch"],
-                            row["input_tokens"], row["output_tokens"])
+                            row["input_tokens"], row["output_tokens"],
+                            kv_per_query_head=bool(row.get("kv_per_query_head")))
         out.append(Calibration(name, row, replace(work, eager=row["kernel_launch"] == "eager")))
     return out
 
