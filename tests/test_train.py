@@ -143,6 +143,8 @@ def test_bad_input_exits_2_with_one_line(trained, workspace, tmp_path):
          "num_key_value_heads"),
         (["train", "--data", str(tmp_path / "missing.txt"), *runs], "does not exist"),
         (["export", "nope", "--hf", str(tmp_path / "out"), *runs], "unknown run"),
+        (["reason-eval", "--run", "trained", *runs], "is not a reasoning model"),
+        (["reason", "What is 347 + 589?", "--run", "trained", *runs], "is not a reasoning model"),
     ]
     for argv, message in cases:
         result = subprocess.run([sys.executable, "-m", "llmlab.cli", *argv], capture_output=True, text=True)
