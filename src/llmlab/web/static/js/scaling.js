@@ -27,7 +27,7 @@ const refresh = latest(() => getJSON(`/api/scaling?${query()}`), (m) => {
   $("optimum").textContent = `${si(m.optimum.params)} on ${si(m.optimum.tokens)}`;
   $("optimum").dataset.value = m.optimum.params;
   const others = Object.entries(m.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(" · ");
-  $("fits_line").textContent = `Same run under each fit: ${others}. Epoch 95% envelope: ${m.epoch_band[0].toFixed(3)}–${m.epoch_band[1].toFixed(3)}. Cost at ${m.cost.gpus} × ${m.cost.gpu.toUpperCase()}, MFU ${m.cost.mfu}, $${m.cost.price_per_gpu_hour}/GPU-h.`;
+  $("fits_line").textContent = `Same run under each fit: ${others}. Epoch's predicted loss, 95% interval over bootstrap refits: ${m.epoch_band[0].toFixed(3)}–${m.epoch_band[1].toFixed(3)}. Note: ${m.loss_scale_note}. Cost at ${m.cost.gpus} × ${m.cost.gpu.toUpperCase()}, MFU ${m.cost.mfu}, $${m.cost.price_per_gpu_hour}/GPU-h.`;
   const aware = m.inference_aware;
   $("inference_line").textContent = aware
     ? `Inference-aware for this loss and ${sci(aware.inference_tokens, 2)} lifetime tokens: ${si(aware.inference_aware.params)} params on ${si(aware.inference_aware.tokens)} tokens, ${(aware.saving_fraction * 100).toFixed(1)}% less lifetime compute than the compute-optimal ${si(aware.compute_optimal.params)}.`
@@ -66,7 +66,7 @@ function drawIsoflop() {
 function drawCompare(data) {
   const traces = [
     { x: data.params, y: data.epoch_high, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" },
-    { x: data.params, y: data.epoch_low, mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(194,65,12,0.15)", name: "Epoch 95% envelope" },
+    { x: data.params, y: data.epoch_low, mode: "lines", line: { width: 0 }, fill: "tonexty", fillcolor: "rgba(194,65,12,0.15)", name: "Epoch 95% interval (bootstrap)" },
     ...Object.entries(data.losses).map(([name, ys]) => ({ x: data.params, y: ys, mode: "lines", name, line: { color: fitColor(name), width: name === state.fit ? 3 : 1.5 } })),
   ];
   Plotly.react("compare", traces, { ...LAYOUT, yaxis: axis("loss (nats per token)", { range: [1.6, 4.5] }) }, { displayModeBar: false, responsive: true });
